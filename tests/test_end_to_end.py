@@ -92,6 +92,10 @@ def test_train_then_evaluate_through_the_commands_a_user_runs(tmp_path: Path, da
     result = json.loads((tmp_path / "logs" / "e2e" / "eval_final_checkpoint_n4.json").read_text())
     assert result["num_samples"] == 4 and len(result["predictions"]) == 4
 
+    chat = run(["-m", "sft.chat", "final_checkpoint", "--prompt", "What is 17 * 23?", "--json"], cwd=tmp_path)
+    assert chat.returncode == 0, chat.stderr[-3000:]
+    assert set(json.loads(chat.stdout.strip().splitlines()[-1])) >= {"reply", "decision"}
+
     # Resuming from a mid-run checkpoint continues the same run to a new final checkpoint.
     resumed = run(
         [

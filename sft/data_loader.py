@@ -25,6 +25,7 @@ CATEGORY_TOOL: dict[str, tuple[str | None, str | None]] = {
 }
 FIELDS = ("id", "source", "category", "tool_needed", "tool", "tool_args", "prompt", "expected_answer")
 MAX_ERRORS_REPORTED = 20
+MIN_SKELETON_WORDS = 3
 
 
 class DatasetError(ValueError):
@@ -173,8 +174,9 @@ def _stable_fraction(key: str, seed: int) -> float:
 def group_samples(samples: Sequence[Sample]) -> list[list[int]]:
     """Indices of samples that must stay on one side of a split.
 
-    Samples are joined when they share a ``source`` (one template or generator) or a prompt skeleton (near
-    duplicates across sources). A dataset with few sources (e.g. one public set) is grouped by skeleton only.
+    Samples are joined when they share a ``source`` (one template or generator) or, within a category, a prompt
+    skeleton of at least ``MIN_SKELETON_WORDS`` words (near duplicates across sources). A dataset with few
+    sources (e.g. one public set) is grouped by skeleton only.
     """
     parent = list(range(len(samples)))
 
@@ -195,7 +197,13 @@ def group_samples(samples: Sequence[Sample]) -> list[list[int]]:
     distinct_sources = {s.source for s in samples}
     if len(distinct_sources) >= 10:
         union((s.source, i) for i, s in enumerate(samples))
-    union((prompt_skeleton(s.prompt), i) for i, s in enumerate(samples))
+    # Short skeletons ("what is" from "what is 12*7?") say nothing about a template: joining on them would
+    # merge unrelated samples of every category into one group.
+    union(
+        (f"{s.category}:{skeleton}", i)
+        for i, s in enumerate(samples)
+        if len((skeleton := prompt_skeleton(s.prompt)).split()) >= MIN_SKELETON_WORDS
+    )
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(samples)):
         groups[find(i)].append(i)

@@ -158,3 +158,14 @@ def test_concurrent_requests_are_batched_and_match_one_at_a_time(service, tiny_m
 def test_unsupported_loss_function_is_a_clear_error(client, batch) -> None:
     with pytest.raises(LocalEngineError, match="cross_entropy"):
         client.forward_backward(batch, "ppo")
+
+
+def test_micro_batches_group_similar_lengths_and_cover_every_row() -> None:
+    from sft.engines.local import length_groups
+
+    lengths = [340, 150, 145, 160, 250, 141, 230, 155]
+    groups = length_groups(lengths)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    for group in groups:
+        assert min(lengths[i] for i in group) >= 0.85 * max(lengths[i] for i in group)
+    assert sum(len(g) * max(lengths[i] for i in g) for g in groups) < len(lengths) * max(lengths)

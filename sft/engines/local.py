@@ -205,6 +205,19 @@ def _collate(data: Sequence[types.Datum], pad_id: int) -> tuple[torch.Tensor, ..
     return inputs, targets, weights, mask, torch.tensor(lengths)
 
 
+def length_groups(lengths: Sequence[int], min_fill: float = 0.85) -> list[list[int]]:
+    """Indices grouped into micro-batches of similar length: each row is at least ``min_fill`` of its group's
+    longest row, so padding stays under ~15% of the computed positions."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and lengths[i] >= min_fill * lengths[groups[-1][0]]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
 class LocalTrainingClient:
     """A LoRA adapter being trained on a local model (Tinker's ``TrainingClient`` surface)."""
 
@@ -248,22 +261,28 @@ class LocalTrainingClient:
 
     def _forward(self, data: list[types.Datum], backward: bool) -> types.ForwardBackwardOutput:
         r = self._runner
-        inputs, targets, weights, mask, lengths = (t.to(r.device) for t in _collate(data, r.pad_id))
         r.model.train(backward)
-        with torch.set_grad_enabled(backward), r.autocast_context():
-            logits = r.model(input_ids=inputs, attention_mask=mask).logits
-        # Logprobs in float32 whatever the compute precision, so losses are comparable across settings.
-        logprobs = -F.cross_entropy(logits.float().transpose(1, 2), targets, reduction="none")
-        loss = -(logprobs * weights).sum()
-        if backward:
-            loss.backward()
-        lp = logprobs.detach().cpu().numpy()
-        outputs = [
-            {"logprobs": types.TensorData.from_numpy(lp[i, : int(lengths[i])].astype(np.float32))}
-            for i in range(len(data))
-        ]
+        outputs: list[dict[str, types.TensorData]] = [{} for _ in data]
+        total = 0.0
+        # Gradients of a sum add up, so running length-sorted micro-batches gives the same result as one padded
+        # batch while computing far fewer padding positions (rows here range from ~140 to ~340 tokens).
+        for group in length_groups([d.model_input.length for d in data]):
+            inputs, targets, weights, mask, lengths = (
+                t.to(r.device) for t in _collate([data[i] for i in group], r.pad_id)
+            )
+            with torch.set_grad_enabled(backward), r.autocast_context():
+                logits = r.model(input_ids=inputs, attention_mask=mask).logits
+            # Logprobs in float32 whatever the compute precision, so losses are comparable across settings.
+            logprobs = -F.cross_entropy(logits.float().transpose(1, 2), targets, reduction="none")
+            loss = -(logprobs * weights).sum()
+            if backward:
+                loss.backward()
+            total += float(loss.item())
+            lp = logprobs.detach().cpu().numpy()
+            for row, i in enumerate(group):
+                outputs[i] = {"logprobs": types.TensorData.from_numpy(lp[row, : int(lengths[row])].astype(np.float32))}
         return types.ForwardBackwardOutput(
-            loss_fn_output_type="ArrayRecord", loss_fn_outputs=outputs, metrics={"loss:sum": float(loss.item())}
+            loss_fn_output_type="ArrayRecord", loss_fn_outputs=outputs, metrics={"loss:sum": total}
         )
 
     def optim_step(self, adam_params: types.AdamParams) -> LocalFuture[types.OptimStepResponse]:

@@ -1,6 +1,6 @@
 # One command for the main job, one for the tests; both install what they need first.
 #   make run    set up, create the dataset if missing, train on the embedded default, evaluate on 100 samples
-#   make test   set up, run the whole test suite
+#   make test   set up, run the whole test suite (unit + end-to-end, then the Tinker-API integration suite)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,9 +8,12 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 EVAL_SAMPLES ?= 100
 DATA := data/tool_calling_sft_dataset.json
+# Offline for the local engine; on Tinker the SDK fetches the model's tokenizer from the hub.
+ifeq ($(TINKER_API_KEY)$(shell grep -s '^TINKER_API_KEY=.' .env),)
 export HF_HUB_OFFLINE ?= 1
+endif
 
-.PHONY: setup data run train evaluate test lint format clean
+.PHONY: setup data run train evaluate test test-unit test-tinker lint format clean
 
 $(STAMP): requirements.txt requirements-dev.txt scripts/install_system_deps.sh
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +38,14 @@ evaluate: setup
 
 run: train evaluate
 
-test: setup
-	$(BIN)/python -m pytest
+test: test-unit test-tinker
+
+test-unit: setup
+	$(BIN)/python -m pytest -m "not tinker_it"
+
+# Real tinker SDK against a SkyRL Tinker-API server on 127.0.0.1, in its own venv (.venv-tinker-it).
+test-tinker:
+	bash scripts/tinker_it/run.sh
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -45,4 +54,4 @@ format: setup
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-tinker-it .pytest_cache .ruff_cache

@@ -21,6 +21,7 @@ from typing import Any
 
 from sft.checkpoints import CheckpointNotFoundError, resolve_checkpoint
 from sft.config import TrainConfig
+from sft.engines.errors import EngineError
 from sft.evaluate import generate_completions
 from sft.metrics import parse_reply
 from sft.utils import quiet_libraries
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return asyncio.run(chat(args))
-    except CheckpointNotFoundError as exc:
+    except (CheckpointNotFoundError, EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

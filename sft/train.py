@@ -32,6 +32,7 @@ from sft.config import ConfigError, TrainConfig, add_config_arguments, config_fr
 from sft.data_loader import DatasetError, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_datums, datum_weight
 from sft.engines import create_service_client
+from sft.engines.errors import EngineError
 from sft.evaluate import score_completions
 from sft.utils import (
     append_jsonl,
@@ -206,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = parse_args(argv)
         asyncio.run(train(cfg))
-    except (DatasetError, ConfigError, CheckpointNotFoundError, FileNotFoundError) as exc:
+    except (DatasetError, ConfigError, CheckpointNotFoundError, FileNotFoundError, EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from tinker import types
 
+from sft.engines.errors import EngineError
 from sft.engines.futures import LocalFuture, SerialExecutor
 from sft.engines.models import load_model
 
@@ -49,7 +50,7 @@ OPTIMIZER_FILE = "optimizer.pt"
 BATCH_LINGER_S = 0.02
 
 
-class LocalEngineError(RuntimeError):
+class LocalEngineError(EngineError):
     """A local engine request cannot be served (bad input, bad checkpoint)."""
 
 

@@ -29,6 +29,7 @@ from sft.checkpoints import CheckpointNotFoundError, RunRegistry, latest_run, re
 from sft.config import ConfigError, TrainConfig
 from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_generation_prompt
+from sft.engines.errors import EngineError
 from sft.metrics import Report, SampleScore, format_report, score_sample, summarize
 from sft.prompt_builder import END_OF_TURN, target_object, to_json
 from sft.utils import atomic_write_json, quiet_libraries, setup_logging
@@ -216,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         asyncio.run(evaluate(args))
-    except (CheckpointNotFoundError, DatasetError, ConfigError, FileNotFoundError) as exc:
+    except (CheckpointNotFoundError, DatasetError, ConfigError, FileNotFoundError, EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

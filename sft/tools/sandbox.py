@@ -434,7 +434,7 @@ def run_python_sandboxed(
         memory_mb: Address-space limit (``RLIMIT_AS``) of the interpreter, in MiB.
         max_output_bytes: Combined stdout + stderr cap; the process is killed when it
             writes more, and ``limit_exceeded == "output"``.
-        cpu_s: CPU-time limit (``RLIMIT_CPU``); defaults to ``timeout_s`` rounded up.
+        cpu_s: CPU-time limit (``RLIMIT_CPU``); defaults to ``timeout_s + 1`` rounded up.
         max_file_mb: Largest file the code may write (``RLIMIT_FSIZE``), in MiB.
         isolation: ``"auto"`` (bubblewrap when it works here, else rlimits; or bwrap
             only when ``SFT_SANDBOX_REQUIRE_BWRAP=1``), ``"bwrap"`` (required) or
@@ -474,7 +474,9 @@ def run_python_sandboxed(
     elif mode != "rlimits":
         raise ValueError(f"unknown isolation {isolation!r}; use 'auto', 'bwrap' or 'rlimits'")
 
-    cpu = max(1, math.ceil(cpu_s if cpu_s is not None else timeout_s))
+    # One second above the wall-clock timeout by default: single-threaded code then always meets the timeout
+    # first (its CPU time cannot exceed wall time), and the CPU limit only stops multi-threaded burners.
+    cpu = max(1, math.ceil(cpu_s if cpu_s is not None else timeout_s + 1))
     limits = [str(cpu), str(memory_mb << 20), str(max_file_mb << 20), "256"]
     workdir: str | None = None
     pass_fds: tuple[int, ...] = ()

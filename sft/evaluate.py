@@ -127,7 +127,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--max_new_tokens", type=int, default=None)
     parser.add_argument("--show", type=int, default=5, help="sample predictions to print (default 5)")
     parser.add_argument("--no_execute", action="store_true", help="do not run predicted tool calls")
-    parser.add_argument("--untrained", action="store_true", help="evaluate the run's base model without adapter")
+    parser.add_argument(
+        "--untrained", action="store_true", help="evaluate the run's base model without adapter (checkpoint ignored)"
+    )
     parser.add_argument("--output", default=None, help="write the full results as JSON here")
     parser.add_argument("--backend", choices=["local", "tinker"], default=None, help="override the run's backend")
     parser.add_argument("--base_url", default=None, help="Tinker-API server URL")
@@ -150,6 +152,11 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                 run_name = latest_run(args.checkpoint_dir)
             except CheckpointNotFoundError:
                 run_name = None
+    elif args.untrained:
+        # The baseline needs only the run (its base model, backend and split), not a saved checkpoint.
+        run_name = run_name or latest_run(args.checkpoint_dir)
+        run_info = RunRegistry(args.checkpoint_dir, run_name).read()
+        sampler_path, backend, base_model = None, run_info["backend"], run_info["base_model"]
     else:
         record = resolve_checkpoint(args.checkpoint_name, args.checkpoint_dir, run_name)
         run_name, sampler_path, backend, base_model = (

@@ -92,6 +92,14 @@ def test_train_then_evaluate_through_the_commands_a_user_runs(tmp_path: Path, da
     result = json.loads((tmp_path / "logs" / "e2e" / "eval_final_checkpoint_n4.json").read_text())
     assert result["num_samples"] == 4 and len(result["predictions"]) == 4
 
+    baseline = run(
+        ["-m", "sft.evaluate", "none", "--untrained", "--num_samples", "3", "--max_new_tokens", "8", "--show", "0"],
+        cwd=tmp_path,
+    )
+    assert baseline.returncode == 0, baseline.stderr[-3000:]
+    assert "(untrained)" in baseline.stdout
+    assert (tmp_path / "logs" / "e2e" / "eval_untrained_n3.json").is_file()
+
     chat = run(["-m", "sft.chat", "final_checkpoint", "--prompt", "What is 17 * 23?", "--json"], cwd=tmp_path)
     assert chat.returncode == 0, chat.stderr[-3000:]
     assert set(json.loads(chat.stdout.strip().splitlines()[-1])) >= {"reply", "decision"}

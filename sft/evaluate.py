@@ -56,7 +56,7 @@ def decode_completion(tokens: Sequence[int], tokenizer: Any, stop_ids: Sequence[
 
 
 async def generate_completions(
-    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, timeout_s: float | None = None
+    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int
 ) -> list[str]:
     """Greedy completions for ``prompts``; all requests are submitted before any is awaited."""
     stops = stop_token_ids(tokenizer)
@@ -64,13 +64,9 @@ async def generate_completions(
     futures = [sampling_client.sample(build_generation_prompt(p, tokenizer), 1, params) for p in prompts]
     completions = []
     for future in futures:
-        response = await asyncio.wait_for(_awaitable(future), timeout_s) if timeout_s else await future
+        response = await future
         completions.append(decode_completion(response.sequences[0].tokens, tokenizer, stops))
     return completions
-
-
-async def _awaitable(future: Any) -> Any:
-    return await future
 
 
 def tool_functions() -> tuple[Any, Any]:

@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -548,9 +548,10 @@ class LocalServiceClient:
         if self.device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
             torch.set_num_threads(max(1, os.cpu_count() or 1))
 
-    def _load(self, base_model: str) -> _Model:
+    def _load(self, base_model: str, adapt: Callable[[Any], Any] = lambda model: model) -> _Model:
+        """Load ``base_model``, let ``adapt`` wrap it (LoRA, a saved adapter), and place it on the device."""
         model, tokenizer = load_model(base_model)
-        return _Model(model, tokenizer, base_model, self.device, self.autocast)
+        return _Model(adapt(model), tokenizer, base_model, self.device, self.autocast)
 
     def create_lora_training_client(
         self,
@@ -563,10 +564,8 @@ class LocalServiceClient:
         **_: Any,
     ) -> LocalFuture[LocalTrainingClient]:
         """A training client with a freshly initialised LoRA adapter on ``base_model``."""
-        model, tokenizer = load_model(base_model)
         spec = LoraSpec(rank, float(self.lora_alpha or rank), train_mlp, train_attn, train_unembed)
-        peft_model = _wrap_lora(model, spec, seed)
-        runner = _Model(peft_model, tokenizer, base_model, self.device, self.autocast)
+        runner = self._load(base_model, lambda model: _wrap_lora(model, spec, seed))
         return LocalFuture.completed(LocalTrainingClient(runner, spec, self.save_root))
 
     def create_training_client_from_state(self, path: str) -> LocalFuture[LocalTrainingClient]:
@@ -592,12 +591,15 @@ class LocalServiceClient:
             raise LocalEngineError(f"{state_dir}: not a training state checkpoint, no {STATE_FILE}{hint}")
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         spec = LoraSpec(**meta["lora"])
-        model, tokenizer = load_model(meta["base_model"])
-        peft_model = _wrap_lora(model, spec, seed=None)
-        result = set_peft_model_state_dict(peft_model, load_file(str(state_dir / ADAPTER_WEIGHTS)))
-        if getattr(result, "unexpected_keys", None):
-            raise LocalEngineError(f"{state_dir}: adapter has unexpected tensors {result.unexpected_keys[:3]}")
-        runner = _Model(peft_model, tokenizer, meta["base_model"], self.device, self.autocast)
+
+        def restore(model: Any) -> Any:
+            peft_model = _wrap_lora(model, spec, seed=None)
+            result = set_peft_model_state_dict(peft_model, load_file(str(state_dir / ADAPTER_WEIGHTS)))
+            if getattr(result, "unexpected_keys", None):
+                raise LocalEngineError(f"{state_dir}: adapter has unexpected tensors {result.unexpected_keys[:3]}")
+            return peft_model
+
+        runner = self._load(meta["base_model"], restore)
         client = LocalTrainingClient(runner, spec, self.save_root, step=int(meta["step"]))
         if with_optimizer:
             client.load_optimizer_state(torch.load(state_dir / OPTIMIZER_FILE, map_location=self.device))
@@ -623,7 +625,5 @@ class LocalServiceClient:
             )
             raise LocalEngineError(f"{adapter_dir}: not a sampler checkpoint, no {ENGINE_FILE}{hint}")
         meta = json.loads(engine_file.read_text(encoding="utf-8"))
-        model, tokenizer = load_model(meta["base_model"])
-        peft_model = PeftModel.from_pretrained(model, str(adapter_dir))
-        runner = _Model(peft_model, tokenizer, meta["base_model"], self.device, self.autocast)
+        runner = self._load(meta["base_model"], lambda model: PeftModel.from_pretrained(model, str(adapter_dir)))
         return LocalFuture.completed(LocalSamplingClient(runner, self.sampling_batch_size))

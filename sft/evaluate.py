@@ -31,18 +31,22 @@ from sft.data_loader import DatasetError, Sample, load_dataset, select_validatio
 from sft.datum_builder import build_generation_prompt
 from sft.engines.errors import EngineError
 from sft.metrics import Report, SampleScore, format_report, score_sample, summarize
-from sft.prompt_builder import END_OF_TURN, target_object, to_json
+from sft.prompt_builder import SYSTEM_PROMPT, target_object, to_json
+from sft.renderers import CHATML, Renderer, RendererError, select_renderer
 from sft.utils import atomic_write_json, quiet_libraries, setup_logging
 
 logger = logging.getLogger("sft.evaluate")
 
 
-def stop_token_ids(tokenizer: Any) -> list[int]:
+def stop_token_ids(tokenizer: Any, renderer: Renderer = CHATML) -> list[int]:
     """The end-of-turn token that ends every assistant reply."""
-    token_id = tokenizer.convert_tokens_to_ids(END_OF_TURN)
-    if token_id is None or token_id == tokenizer.unk_token_id:
-        raise ValueError(f"the tokenizer has no {END_OF_TURN} token; the model needs a ChatML vocabulary")
-    return [int(token_id)]
+    return renderer.stop_token_ids(tokenizer)
+
+
+def greedy_params(max_new_tokens: int, stops: Sequence[int]) -> types.SamplingParams:
+    """Greedy decoding: temperature 0 and top_k 1, so no service can turn it into sampling (``temperature=0``
+    alone was once read as 1.0 by Tinker)."""
+    return types.SamplingParams(max_tokens=max_new_tokens, temperature=0.0, top_k=1, stop=list(stops))
 
 
 def decode_completion(tokens: Sequence[int], tokenizer: Any, stop_ids: Sequence[int]) -> str:
@@ -56,12 +60,13 @@ def decode_completion(tokens: Sequence[int], tokenizer: Any, stop_ids: Sequence[
 
 
 async def generate_completions(
-    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int
+    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, renderer: Renderer = CHATML
 ) -> list[str]:
-    """Greedy completions for ``prompts``; all requests are submitted before any is awaited."""
-    stops = stop_token_ids(tokenizer)
-    params = types.SamplingParams(max_tokens=max_new_tokens, temperature=0.0, stop=stops)
-    futures = [sampling_client.sample(build_generation_prompt(p, tokenizer), 1, params) for p in prompts]
+    """Greedy completions for ``prompts`` in the model's prompt format; all requests are submitted before any is
+    awaited."""
+    stops = stop_token_ids(tokenizer, renderer)
+    params = greedy_params(max_new_tokens, stops)
+    futures = [sampling_client.sample(build_generation_prompt(p, tokenizer, renderer), 1, params) for p in prompts]
     completions = []
     for future in futures:
         response = await future
@@ -86,9 +91,11 @@ async def score_completions(
     samples: Sequence[Sample],
     max_new_tokens: int,
     execute: bool = False,
+    renderer: Renderer = CHATML,
 ) -> tuple[Report, list[SampleScore]]:
     """Generate for ``samples`` and score them (running the predicted tool calls when ``execute``)."""
-    completions = await generate_completions(sampling_client, tokenizer, [s.prompt for s in samples], max_new_tokens)
+    prompts = [s.prompt for s in samples]
+    completions = await generate_completions(sampling_client, tokenizer, prompts, max_new_tokens, renderer)
     run, match = tool_functions() if execute else (None, None)
     scores = [score_sample(s, c, run, match) for s, c in zip(samples, completions)]
     return summarize(scores), scores
@@ -177,28 +184,90 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if len(chosen) < args.num_samples:
         logger.warning("the validation split has only %d samples; evaluating all of them", len(chosen))
 
+    if not path_like and not args.untrained and run_name:
+        check_not_expired(args.checkpoint_name, RunRegistry(args.checkpoint_dir, run_name).read(), run_config)
+
     service = create_service_client(cfg)
+    status = "errored"
+    try:
+        result = await _evaluate_with(service, args, cfg, run_name, run_config, sampler_path, base_model, chosen)
+        status = "success"
+        return result
+    finally:
+        close = getattr(service, "close", None)  # end the session on Tinker; the local engine has none
+        if close is not None:
+            await asyncio.to_thread(close, status)
+
+
+def check_not_expired(name: str, registry: dict[str, Any], run_config: dict[str, Any]) -> None:
+    """Stop with a clear message when a Tinker checkpoint was saved with a TTL that has run out.
+
+    Raises:
+        CheckpointNotFoundError: The service has deleted the checkpoint by now.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    entry = registry.get("checkpoints", {}).get(name) or {}
+    ttl = run_config.get("final_checkpoint_ttl_s" if name == "final_checkpoint" else "checkpoint_ttl_s")
+    saved_at = entry.get("saved_at")
+    if registry.get("backend") != "tinker" or not ttl or not saved_at:
+        return
+    expires = datetime.fromisoformat(saved_at) + timedelta(seconds=int(ttl))
+    if expires < datetime.now(UTC):
+        raise CheckpointNotFoundError(
+            f"checkpoint {name!r} of run {registry.get('run_name')!r} was saved on Tinker on {saved_at} with a TTL of "
+            f"{int(ttl) // 3600} h, so the service deleted it on {expires.isoformat(timespec='seconds')}. Evaluate "
+            "a checkpoint that is kept (final_checkpoint has no TTL by default) or train again."
+        )
+
+
+async def _evaluate_with(
+    service: Any,
+    args: argparse.Namespace,
+    cfg: TrainConfig,
+    run_name: str | None,
+    run_config: dict[str, Any],
+    sampler_path: str | None,
+    base_model: str | None,
+    chosen: Sequence[Sample],
+) -> dict[str, Any]:
+    model = base_model or cfg.resolved_base_model()
+    check_sampleable = getattr(service, "check_sampleable", None)  # Tinker: a retired model cannot be sampled
     if args.untrained:
-        label = f"{base_model or cfg.resolved_base_model()} (untrained)"
-        sampling_client = await service.create_sampling_client(base_model=base_model or cfg.resolved_base_model())
+        label = f"{model} (untrained)"
+        if check_sampleable is not None:
+            check_sampleable(model, f"the untrained {model}")
+        sampling_client = await service.create_sampling_client(base_model=model)
     else:
         label = f"{args.checkpoint_name} ({sampler_path})"
+        if check_sampleable is not None and base_model is not None:
+            check_sampleable(base_model, f"{args.checkpoint_name} of run {run_name}")
         sampling_client = await service.create_sampling_client(model_path=sampler_path)
     tokenizer = sampling_client.get_tokenizer()
+    # The prompt format the run trained with (checked again against this tokenizer's template).
+    trained_with = (run_config.get("resolved") or {}).get("renderer") if run_config else None
+    choice = select_renderer(
+        sampling_client.get_base_model(), tokenizer, SYSTEM_PROMPT, requested=trained_with or "auto"
+    )
+    logger.info("prompt format: %s", choice.note)
     start = time.perf_counter()
     report, scores = await score_completions(
-        sampling_client, tokenizer, chosen, cfg.max_new_tokens, execute=not args.no_execute
+        sampling_client, tokenizer, chosen, cfg.max_new_tokens, execute=not args.no_execute, renderer=choice.renderer
     )
     elapsed = time.perf_counter() - start
     print(f"\nEvaluation of {label}, run {run_name}, on {len(chosen)} validation samples ({elapsed:.1f} s)\n")
     print(format_report(report))
     if args.show:
         print("\nSample predictions:\n" + format_examples(chosen, scores, args.show))
+    first_prompt = build_generation_prompt(chosen[0].prompt, tokenizer, choice.renderer).to_ints() if chosen else []
     result = {
         "checkpoint": args.checkpoint_name,
         "untrained": args.untrained,
         "run": run_name,
         "sampler_path": sampler_path,
+        "base_model": sampling_client.get_base_model(),
+        "renderer": choice.renderer.name,
+        "first_prompt_tokens": first_prompt,
         "num_samples": len(chosen),
         "seconds": elapsed,
         "report": report.to_dict(),
@@ -220,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         asyncio.run(evaluate(args))
-    except (CheckpointNotFoundError, DatasetError, ConfigError, FileNotFoundError, EngineError) as exc:
+    except (CheckpointNotFoundError, DatasetError, ConfigError, FileNotFoundError, EngineError, RendererError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -6,21 +6,28 @@ Usage::
     python -m sft.train --num_steps 50 --batch_size 4    # any config field can be overridden
     python -m sft.train --resume_from checkpoint_step_300 --run_name run-20261125-101500
 
-Loads and validates the dataset, splits it, builds weighted datums, creates a LoRA training client, then for
-each step submits forward_backward and optim_step before awaiting either. Every LOG_INTERVAL steps it logs the
-training loss, every VALIDATION_INTERVAL steps it samples VALIDATION_SAMPLES held-out prompts and logs the
-valid JSON, correct format and correct tool rates, and every CHECKPOINT_INTERVAL steps (and at the end, as
-``final_checkpoint``) it saves the training state and the sampler weights and records both in the registry.
+Loads and validates the dataset, splits it, creates a LoRA training client, renders prompts in the model's own chat
+format, builds weighted datums, then for each step submits forward_backward and optim_step, and the next step's
+forward_backward, before awaiting the step's results. Every LOG_INTERVAL steps it logs the training loss (and the
+optimizer's gradient norm and clipping rate), every VALIDATION_INTERVAL steps it samples VALIDATION_SAMPLES held-out
+prompts and logs the valid JSON, correct format and correct tool rates, and every CHECKPOINT_INTERVAL steps (and at
+the end, as ``final_checkpoint``) it saves the training state and the sampler weights and records both in the
+registry. Ctrl-C (or SIGTERM) finishes the step in flight, saves a checkpoint and prints the command that resumes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import math
+import shlex
+import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +35,21 @@ import numpy as np
 from tinker import types
 
 from sft.checkpoints import CheckpointNotFoundError, RunRegistry, latest_run
-from sft.config import ConfigError, TrainConfig, add_config_arguments, config_from_args
+from sft.config import (
+    BASE_MODEL,
+    REPLACEMENT_MODEL,
+    ConfigError,
+    TrainConfig,
+    add_config_arguments,
+    config_from_args,
+)
 from sft.data_loader import DatasetError, load_dataset, select_validation_samples, split_dataset
-from sft.datum_builder import build_datums, datum_weight
+from sft.datum_builder import build_datums, datum_weight, tokenize_sample
 from sft.engines import create_service_client
 from sft.engines.errors import EngineError
 from sft.evaluate import score_completions
+from sft.prompt_builder import SYSTEM_PROMPT
+from sft.renderers import Renderer, RendererError, renderer_for_name, select_renderer
 from sft.utils import (
     append_jsonl,
     atomic_write_json,
@@ -44,6 +60,21 @@ from sft.utils import (
 )
 
 logger = logging.getLogger("sft.train")
+
+# Exit codes of a run stopped by a signal, as shells report them.
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class TrainingStopped(Exception):
+    """Training stopped on request (Ctrl-C, SIGTERM); the message says what was saved and how to resume."""
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.signum = signum
+
+
+class ModelNotOfferedError(EngineError):
+    """The service does not offer the model the run needs; the message lists what it offers and what to run."""
 
 
 def batch_indices(step: int, batch_size: int, num_examples: int, seed: int) -> list[int]:
@@ -60,44 +91,223 @@ def batch_indices(step: int, batch_size: int, num_examples: int, seed: int) -> l
     return indices
 
 
-async def save_checkpoint(training_client: Any, registry: RunRegistry, name: str, step: int) -> None:
-    """Save state (for resume) and sampler weights (for evaluation), then record both paths."""
-    state_future = training_client.save_state(name)
-    sampler_future = training_client.save_weights_for_sampler(name)
+async def save_checkpoint(
+    training_client: Any, registry: RunRegistry, name: str, step: int, ttl_seconds: int | None = None
+) -> None:
+    """Save state (for resume) and sampler weights (for evaluation), then record both paths.
+
+    Both saves are queued behind every request submitted before them, so they hold exactly the optimizer steps
+    applied by then (``step``), whatever forward_backward was submitted ahead.
+    """
+    state_future = training_client.save_state(name, ttl_seconds=ttl_seconds)
+    sampler_future = training_client.save_weights_for_sampler(name, ttl_seconds=ttl_seconds)
     state, sampler = await state_future, await sampler_future
     registry.record(name, step, state.path, sampler.path)
-    logger.info("step %d: saved %s (state %s, sampler %s)", step, name, state.path, sampler.path)
+    kept = f", kept {ttl_seconds // 3600} h" if ttl_seconds else ""
+    logger.info("step %d: saved %s (state %s, sampler %s%s)", step, name, state.path, sampler.path, kept)
 
 
-async def validate(training_client: Any, tokenizer: Any, samples: Sequence[Any], cfg: TrainConfig) -> dict[str, float]:
+async def validate(
+    training_client: Any, tokenizer: Any, samples: Sequence[Any], cfg: TrainConfig, renderer: Renderer
+) -> dict[str, float]:
     """Sample the held-out prompts with the current weights and compute the seed's three rates."""
     sampling_client = await training_client.save_weights_and_get_sampling_client()
-    report, _ = await score_completions(sampling_client, tokenizer, samples, cfg.max_new_tokens)
+    report, _ = await score_completions(sampling_client, tokenizer, samples, cfg.max_new_tokens, renderer=renderer)
     return {f"validation/{k}": v for k, v in report.headline().items()}
 
 
 def parse_args(argv: Sequence[str] | None) -> TrainConfig:
     parser = argparse.ArgumentParser(prog="python -m sft.train", description=__doc__.split("\n\n")[0])
     add_config_arguments(parser)
-    return config_from_args(parser.parse_args(argv))
+    cfg = config_from_args(parser.parse_args(argv))
+    cfg.extra["argv"] = list(sys.argv[1:] if argv is None else argv)
+    return cfg
+
+
+def command_line(cfg: TrainConfig, drop: Sequence[str] = (), add: Sequence[str] = ()) -> str:
+    """``python -m sft.train`` with the user's own options, minus ``drop`` (option names), plus ``add``."""
+    argv = list(cfg.extra.get("argv") or [])
+    dropped = {f"--{name}" for name in drop} | {f"--{name.replace('_', '-')}" for name in drop}
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        option = arg.split("=", 1)[0]
+        if option in dropped:
+            skip = "=" not in arg
+            continue
+        kept.append(arg)
+    return shlex.join(["python", "-m", "sft.train", *kept, *add])
+
+
+def resolve_tinker_model(cfg: TrainConfig, service: Any) -> tuple[str, str | None]:
+    """The model a Tinker run trains, and a notice when it is not the one asked for.
+
+    The seed's default model (``BASE_MODEL``) was retired by Tinker. When the user did not name a model and the
+    service no longer offers the default, the run trains ``REPLACEMENT_MODEL`` (the Tinker cookbook's replacement)
+    and says so loudly, unless ``--replace_retired_model false``. A model the user named is never replaced.
+
+    Raises:
+        ModelNotOfferedError: The model is not offered and is not replaced; the message lists what is offered and
+            the exact command that works.
+    """
+    asked = cfg.base_model or BASE_MODEL
+    if service.offers(asked):
+        return asked, None
+    offered = service.usable_models()
+    if cfg.base_model is None and cfg.replace_retired_model and service.offers(REPLACEMENT_MODEL):
+        notice = (
+            f"Tinker at {service.base_url} no longer offers the default model {BASE_MODEL} (Tinker retired it on "
+            f"2026-06-12). This run trains its documented replacement, {REPLACEMENT_MODEL}, instead, with that "
+            "model's own prompt format (non-thinking). To choose the model yourself, pass --base_model; to stop "
+            "instead of switching, pass --replace_retired_model false."
+        )
+        return REPLACEMENT_MODEL, notice
+    supported = [m for m in offered if renderer_for_name(m)[0] is not None]
+    suggestion = REPLACEMENT_MODEL if REPLACEMENT_MODEL in offered else (supported[0] if supported else None)
+    why = "(Tinker retires models; BASE_MODEL was retired on 2026-06-12)" if asked == BASE_MODEL else ""
+    message = f"Tinker at {service.base_url} does not offer the base model {asked!r} {why}".rstrip() + ". "
+    message += (
+        ("Models offered for training and sampling: " + ", ".join(offered) + ".")
+        if offered
+        else ("It offers no model for both training and sampling.")
+    )
+    if suggestion:
+        message += f" Run: {command_line(cfg, drop=['base_model'], add=['--base_model', suggestion])}"
+    raise ModelNotOfferedError(message)
+
+
+@dataclass
+class StopRequest:
+    """Ctrl-C / SIGTERM: the first asks the loop to stop after the step in flight, a second stops it at once."""
+
+    requested: bool = False
+    signum: int = signal.SIGINT
+    handled: list[int] = field(default_factory=list)
+
+    def install(self, task: asyncio.Task[Any]) -> None:
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum: int) -> None:
+            if self.requested:
+                logger.warning(
+                    "second %s: stopping now, without saving the step in flight", signal.Signals(signum).name
+                )
+                task.cancel()
+                return
+            self.requested, self.signum = True, signum
+            logger.warning(
+                "%s: finishing the step in flight (it may be waiting in the service's queue), then saving a "
+                "checkpoint and stopping. Press Ctrl-C again to stop at once without that checkpoint.",
+                signal.Signals(signum).name,
+            )
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, Windows
+                loop.add_signal_handler(signum, on_signal, signum)
+                self.handled.append(signum)
+
+    def uninstall(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in self.handled:
+            loop.remove_signal_handler(signum)
+        self.handled.clear()
+
+
+@dataclass
+class Window:
+    """What the loop accumulates between two loss logs."""
+
+    loss: float = 0.0
+    weight: float = 0.0
+    samples: int = 0
+    seconds: float = 0.0
+    grad_norms: list[float] = field(default_factory=list)
+
+    def add(self, loss: float, weight: float, samples: int, seconds: float, grad_norm: float | None) -> None:
+        self.loss += loss
+        self.weight += weight
+        self.samples += samples
+        self.seconds += seconds
+        if grad_norm is not None and math.isfinite(grad_norm):
+            self.grad_norms.append(grad_norm)
+
+
+def grad_norm_of(optim: Any) -> float | None:
+    """The gradient norm an optim_step reports (before clipping), whatever the engine calls it."""
+    metrics = getattr(optim, "metrics", None) or {}
+    for key, value in metrics.items():
+        if key.rsplit("/", 1)[-1].split(":", 1)[0] == "grad_norm":
+            return float(value)
+    return None
+
+
+def write_prompt_example(path: Path, datum_sample: Any, tokenizer: Any, renderer: Renderer, base_model: str) -> None:
+    """Record one training example exactly as sent (tokens, weights, text) so anyone can check the prompt format."""
+    tok = tokenize_sample(datum_sample, tokenizer, renderer)
+    atomic_write_json(
+        path,
+        {
+            "base_model": base_model,
+            "renderer": renderer.name,
+            "sample_id": datum_sample.id,
+            "prompt": datum_sample.prompt,
+            "num_instruction_tokens": tok.num_instruction_tokens,
+            "tokens": tok.tokens,
+            "weights": tok.weights,
+            "instruction_text": tokenizer.decode(tok.tokens[: tok.num_instruction_tokens]),
+            "target_text": tokenizer.decode(tok.tokens[tok.num_instruction_tokens :]),
+        },
+    )
 
 
 async def train(cfg: TrainConfig) -> dict[str, Any]:
-    """Run training as configured; returns the last logged metrics."""
+    """Run training as configured; returns the last logged metrics.
+
+    Raises:
+        TrainingStopped: Ctrl-C or SIGTERM stopped the run (after saving a checkpoint unless pressed twice).
+    """
+    stop = StopRequest()
+    task = asyncio.current_task()
+    if task is not None:
+        stop.install(task)
+    services: list[Any] = []
+    status = "errored"
+    try:
+        result = await _train(cfg, stop, services)
+        status = "success"
+        return result
+    except TrainingStopped:
+        status = "interrupted"
+        raise
+    except asyncio.CancelledError:  # a second Ctrl-C
+        status = "interrupted"
+        registry = RunRegistry(cfg.checkpoint_dir, cfg.run_name or "")
+        raise TrainingStopped(_stopped_at_once(cfg, registry), stop.signum) from None
+    finally:
+        stop.uninstall()
+        for service in services:  # end the session: the service limits concurrent training clients
+            close = getattr(service, "close", None)
+            if close is not None:
+                await asyncio.to_thread(close, status)
+
+
+async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> dict[str, Any]:
     # -- where this run writes ---------------------------------------------------------------------------------
     if cfg.resume_from and not cfg.run_name:
         cfg.run_name = latest_run(cfg.checkpoint_dir)
     cfg.run_name = cfg.run_name or default_run_name()
-    backend, base_model = cfg.resolved_backend(), cfg.resolved_base_model()
+    backend = cfg.resolved_backend()
     log_dir = Path(cfg.log_dir) / cfg.run_name
     setup_logging(log_dir / "train.log")
     registry = RunRegistry(cfg.checkpoint_dir, cfg.run_name)
     resume = registry.get(cfg.resume_from) if cfg.resume_from and registry.exists() else None
     if cfg.resume_from and resume is None:
         raise CheckpointNotFoundError(f"run {cfg.run_name!r} has no checkpoint registry to resume from")
-    registry.start(backend, base_model, cfg.to_dict())
-    atomic_write_json(log_dir / "config.json", cfg.to_dict())
-    logger.info("run %s: backend=%s base_model=%s", cfg.run_name, backend, base_model)
+    if resume is not None and not resume.state_path:
+        raise CheckpointNotFoundError(f"checkpoint {resume.name!r} has no saved training state")
 
     # -- data ----------------------------------------------------------------------------------------------------
     samples = load_dataset(cfg.data_path)
@@ -109,9 +319,20 @@ async def train(cfg: TrainConfig) -> dict[str, Any]:
 
     # -- model -----------------------------------------------------------------------------------------------------
     service = create_service_client(cfg, save_root=registry.run_dir)
+    services.append(service)
+    resolved: dict[str, Any] = cfg.extra.setdefault("resolved", {})
     if resume is not None:
-        if not resume.state_path:
-            raise CheckpointNotFoundError(f"checkpoint {resume.name!r} has no saved training state")
+        base_model = resume.base_model
+    elif backend == "tinker":
+        base_model, notice = resolve_tinker_model(cfg, service)
+        if notice:
+            resolved.update(requested_base_model=BASE_MODEL, base_model_notice=notice)
+            banner = "=" * 100
+            logger.warning("\n%s\nNOTICE: %s\n%s", banner, notice, banner)
+    else:
+        base_model = cfg.resolved_base_model()
+    resolved["base_model"] = base_model
+    if resume is not None:
         training_client = await service.create_training_client_from_state_with_optimizer(resume.state_path)
         start_step = resume.step
         logger.info("resumed from %s at step %d", resume.state_path, start_step)
@@ -122,83 +343,188 @@ async def train(cfg: TrainConfig) -> dict[str, Any]:
         start_step = 0
     tokenizer = training_client.get_tokenizer()
 
-    datums, too_long = build_datums(train_samples, tokenizer, cfg.max_length)
+    # The prompt format is the model's own; a resumed run keeps the one it was started with.
+    stored = (registry.config().get("resolved") or {}).get("renderer") if resume is not None else None
+    requested = cfg.renderer if cfg.renderer != "auto" or not stored else stored
+    offered = service.usable_models() if hasattr(service, "usable_models") else ()
+    choice = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=requested, offered=offered)
+    renderer = choice.renderer
+    resolved.update(renderer=renderer.name, renderer_check=choice.note)
+    resolved["learning_rate"] = cfg.resolved_learning_rate(base_model)
+    logger.info("run %s: backend=%s base_model=%s, %s", cfg.run_name, backend, base_model, choice.note)
+
+    datums, too_long = build_datums(train_samples, tokenizer, cfg.max_length, renderer)
     if too_long:
         logger.warning(
             "skipping %d samples longer than max_length=%d, e.g. %s", len(too_long), cfg.max_length, too_long[0]
         )
     if not datums:
         raise DatasetError(f"{cfg.data_path}: no training sample fits in max_length={cfg.max_length} tokens")
+    # Registered only now that data, model and prompt format are settled.
+    registry.start(backend, base_model, cfg.to_dict())
+    atomic_write_json(log_dir / "config.json", cfg.to_dict())
+    write_prompt_example(log_dir / "prompt_example.json", train_samples[0], tokenizer, renderer, base_model)
 
-    # -- the loop ----------------------------------------------------------------------------------------------
+    return await _loop(cfg, stop, training_client, tokenizer, renderer, registry, datums, held_out, start_step)
+
+
+async def _loop(
+    cfg: TrainConfig,
+    stop: StopRequest,
+    training_client: Any,
+    tokenizer: Any,
+    renderer: Renderer,
+    registry: RunRegistry,
+    datums: Sequence[types.Datum],
+    held_out: Sequence[Any],
+    start_step: int,
+) -> dict[str, Any]:
+    """The steps. Step s's forward_backward may be submitted while step s-1 is still running (submit-ahead), but a
+    step's optim_step is only submitted after the previous step's checkpoint and validation requests, so every
+    checkpoint and validation sample sees exactly the optimizer steps applied before it."""
     from tqdm import tqdm
 
-    peak_lr = cfg.resolved_learning_rate()
+    peak_lr = cfg.resolved_learning_rate(registry.read()["base_model"])
+    log_dir = Path(cfg.log_dir) / registry.run_name
     metrics_path = log_dir / "metrics.jsonl"
-    window_loss = window_weight = window_samples = window_seconds = 0.0
     run_start = time.perf_counter()
     last: dict[str, Any] = {}
+    window = Window()
+    pending: dict[int, Any] = {}
+    last_saved_step = start_step
+
+    def batch_for(step: int) -> list[types.Datum]:
+        return [datums[i] for i in batch_indices(step, cfg.batch_size, len(datums), cfg.seed)]
+
+    def submit_forward_backward(step: int) -> None:
+        pending[step] = (training_client.forward_backward(batch_for(step), "cross_entropy"), batch_for(step))
+
     progress = tqdm(total=cfg.num_steps, initial=start_step, desc="train", unit="step", dynamic_ncols=True)
-    for step in range(start_step, cfg.num_steps):
-        batch = [datums[i] for i in batch_indices(step, cfg.batch_size, len(datums), cfg.seed)]
-        lr = learning_rate_at(step, cfg.num_steps, peak_lr, cfg.lr_schedule, cfg.warmup_steps)
-        adam = types.AdamParams(
-            learning_rate=lr,
-            beta1=cfg.beta1,
-            beta2=cfg.beta2,
-            eps=cfg.eps,
-            weight_decay=cfg.weight_decay,
-            grad_clip_norm=cfg.grad_clip_norm,
-        )
-        step_start = time.perf_counter()
-        # Submit both before awaiting either, so a remote engine can run them back to back.
-        fwd_bwd_future = training_client.forward_backward(batch, "cross_entropy")
-        optim_future = training_client.optim_step(adam)
-        fwd_bwd, optim = await fwd_bwd_future, await optim_future
-        window_seconds += time.perf_counter() - step_start
-
-        weight = sum(datum_weight(d) for d in batch)
-        window_loss += fwd_bwd.metrics["loss:sum"]
-        window_weight += weight
-        window_samples += len(batch)
-        done = step + 1
-        progress.update(1)
-        progress.set_postfix(loss=f"{fwd_bwd.metrics['loss:sum'] / max(weight, 1):.4f}", lr=f"{lr:.2e}")
-
-        if done % cfg.log_interval == 0 or done == cfg.num_steps:
-            last = {
-                "step": done,
-                "train/loss": window_loss / max(window_weight, 1.0),
-                "learning_rate": lr,
-                # Training throughput only: validation and checkpoint time are not in the window.
-                "samples_per_s": window_samples / max(window_seconds, 1e-9),
-                "elapsed_s": time.perf_counter() - run_start,
-            }
-            if optim is not None and getattr(optim, "metrics", None):
-                last.update({f"optim/{k}": v for k, v in optim.metrics.items()})
-            append_jsonl(metrics_path, last)
-            progress.write(
-                f"step {done}: loss {last['train/loss']:.4f}, {last['samples_per_s']:.2f} samples/s, lr {lr:.2e}"
+    mark = time.perf_counter()
+    try:
+        for step in range(start_step, cfg.num_steps):
+            if stop.requested:  # `step` steps are applied, and nothing of the next one
+                raise await _stopped(cfg, training_client, registry, step, last_saved_step, stop)
+            if step not in pending:
+                submit_forward_backward(step)
+            fwd_bwd_future, batch = pending.pop(step)
+            lr = learning_rate_at(step, cfg.num_steps, peak_lr, cfg.lr_schedule, cfg.warmup_steps)
+            adam = types.AdamParams(
+                learning_rate=lr,
+                beta1=cfg.beta1,
+                beta2=cfg.beta2,
+                eps=cfg.eps,
+                weight_decay=cfg.weight_decay,
+                grad_clip_norm=cfg.grad_clip_norm,
             )
-            window_loss = window_weight = window_samples = window_seconds = 0.0
+            optim_future = training_client.optim_step(adam)
+            done = step + 1
+            # Submit ahead: the next step's forward_backward goes in the queue now, so the engine has work while
+            # this step's results travel back. It only accumulates gradients; the checkpoint or validation of step
+            # `done`, submitted below, still lands before optim_step(done) and holds exactly `done` steps.
+            if cfg.submit_ahead and done < cfg.num_steps and not stop.requested:
+                submit_forward_backward(done)
+            fwd_bwd, optim = await fwd_bwd_future, await optim_future
+            now = time.perf_counter()
+            weight = sum(datum_weight(d) for d in batch)
+            grad_norm = grad_norm_of(optim)
+            window.add(fwd_bwd.metrics["loss:sum"], weight, len(batch), now - mark, grad_norm)
+            mark = now
+            progress.update(1)
+            progress.set_postfix(loss=f"{fwd_bwd.metrics['loss:sum'] / max(weight, 1):.4f}", lr=f"{lr:.2e}")
 
-        if done % cfg.checkpoint_interval == 0:
-            await save_checkpoint(training_client, registry, f"checkpoint_step_{done}", done)
+            if done % cfg.log_interval == 0 or done == cfg.num_steps:
+                last = log_window(cfg, window, done, lr, optim, run_start)
+                append_jsonl(metrics_path, last)
+                progress.write(
+                    f"step {done}: loss {last['train/loss']:.4f}, {last['samples_per_s']:.2f} samples/s, lr {lr:.2e}"
+                )
+                window = Window()
 
-        if held_out and (done % cfg.validation_interval == 0 or done == cfg.num_steps):
-            rates = await validate(training_client, tokenizer, held_out, cfg)
-            append_jsonl(metrics_path, {"step": done, **rates})
-            last.update(rates)
-            progress.write(
-                f"step {done}: validation on {len(held_out)} samples: "
-                + ", ".join(f"{k.split('/')[1]} {100 * v:.0f}%" for k, v in rates.items())
-            )
+            if done % cfg.checkpoint_interval == 0:
+                name = f"checkpoint_step_{done}"
+                await save_checkpoint(training_client, registry, name, done, cfg.ttl_for(name))
+                last_saved_step = done
 
-    progress.close()
+            if held_out and (done % cfg.validation_interval == 0 or done == cfg.num_steps):
+                rates = await validate(training_client, tokenizer, held_out, cfg, renderer)
+                append_jsonl(metrics_path, {"step": done, **rates})
+                last.update(rates)
+                progress.write(
+                    f"step {done}: validation on {len(held_out)} samples: "
+                    + ", ".join(f"{k.split('/')[1]} {100 * v:.0f}%" for k, v in rates.items())
+                )
+            mark = time.perf_counter()  # checkpoint and validation time are not training throughput
+    finally:
+        progress.close()
+
     if start_step < cfg.num_steps or not registry.read()["checkpoints"].get("final_checkpoint"):
-        await save_checkpoint(training_client, registry, "final_checkpoint", max(start_step, cfg.num_steps))
-    logger.info("run %s finished in %.0f s", cfg.run_name, time.perf_counter() - run_start)
+        final = max(start_step, cfg.num_steps)
+        await save_checkpoint(training_client, registry, "final_checkpoint", final, cfg.ttl_for("final_checkpoint"))
+    logger.info("run %s finished in %.0f s", registry.run_name, time.perf_counter() - run_start)
     return last
+
+
+def log_window(cfg: TrainConfig, window: Window, done: int, lr: float, optim: Any, run_start: float) -> dict[str, Any]:
+    """The metrics line for the steps since the last one."""
+    row: dict[str, Any] = {
+        "step": done,
+        "train/loss": window.loss / max(window.weight, 1.0),
+        "learning_rate": lr,
+        # Training throughput only: validation and checkpoint time are not in the window.
+        "samples_per_s": window.samples / max(window.seconds, 1e-9),
+        "steps_per_s": window.samples / cfg.batch_size / max(window.seconds, 1e-9),
+        "elapsed_s": time.perf_counter() - run_start,
+    }
+    if window.grad_norms:
+        row["optim/grad_norm"] = sum(window.grad_norms) / len(window.grad_norms)
+        row["optim/grad_norm_max"] = max(window.grad_norms)
+        if cfg.grad_clip_norm > 0:
+            clipped = sum(norm > cfg.grad_clip_norm for norm in window.grad_norms)
+            row["optim/clipped_fraction"] = clipped / len(window.grad_norms)
+    if optim is not None and getattr(optim, "metrics", None):
+        row.update({f"optim/{k}": v for k, v in optim.metrics.items()})
+    return row
+
+
+async def _stopped(
+    cfg: TrainConfig, training_client: Any, registry: RunRegistry, done: int, last_saved_step: int, stop: StopRequest
+) -> TrainingStopped:
+    """Save a checkpoint of the ``done`` steps applied (unless one exists) and say how to resume."""
+    name = f"checkpoint_step_{done}"
+    if done > 0 and (done > last_saved_step or not _has_checkpoint(registry, name)):
+        await save_checkpoint(training_client, registry, name, done, cfg.ttl_for(name))
+    if done == 0:
+        return TrainingStopped(
+            f"stopped by {signal.Signals(stop.signum).name} before the first step; nothing to save. "
+            f"Start again with: {command_line(cfg, drop=['run_name'], add=['--run_name', registry.run_name])}",
+            stop.signum,
+        )
+    resume = command_line(
+        cfg, drop=["run_name", "resume_from"], add=["--run_name", registry.run_name, "--resume_from", name]
+    )
+    return TrainingStopped(
+        f"stopped by {signal.Signals(stop.signum).name} after step {done} of {cfg.num_steps}; saved {name} "
+        f"(exactly {done} steps). Resume with:\n  {resume}",
+        stop.signum,
+    )
+
+
+def _has_checkpoint(registry: RunRegistry, name: str) -> bool:
+    return bool(registry.exists() and registry.read()["checkpoints"].get(name))
+
+
+def _stopped_at_once(cfg: TrainConfig, registry: RunRegistry) -> str:
+    """What to say when a second Ctrl-C stopped the run without saving."""
+    checkpoints = registry.read()["checkpoints"] if registry.exists() else {}
+    resumable = {n: c for n, c in checkpoints.items() if c.get("state_path")}
+    if not resumable:
+        return "stopped at once; no checkpoint of this run was saved. Start again with the same command."
+    name = max(resumable, key=lambda n: resumable[n]["step"])
+    resume = command_line(
+        cfg, drop=["run_name", "resume_from"], add=["--run_name", registry.run_name, "--resume_from", name]
+    )
+    return f"stopped at once; the step in flight was not saved. Last checkpoint: {name}. Resume with:\n  {resume}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,7 +533,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = parse_args(argv)
         asyncio.run(train(cfg))
-    except (DatasetError, ConfigError, CheckpointNotFoundError, FileNotFoundError, EngineError) as exc:
+    except TrainingStopped as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CODES.get(signal.Signals(exc.signum), 130)
+    except (DatasetError, ConfigError, CheckpointNotFoundError, FileNotFoundError, EngineError, RendererError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -21,14 +21,9 @@ def create_service_client(config: TrainConfig, save_root: str | Path | None = No
             checkpoints on the service and returns ``tinker://`` paths instead.
     """
     if config.resolved_backend() == "tinker":
-        from sft.config import tinker_api_key
-        from sft.engines.tinker_engine import create_tinker_service_client
+        from sft.engines.tinker_engine import service_client_from_config
 
-        return create_tinker_service_client(
-            api_key=tinker_api_key(),
-            base_url=config.resolved_base_url(),
-            timeout_s=config.remote_timeout_s,
-        )
+        return service_client_from_config(config)
     from sft.engines.local import LocalServiceClient
 
     return LocalServiceClient(

@@ -3,16 +3,20 @@
 The SDK's clients already have the surface ``sft.train`` and ``sft.evaluate`` are written against, so
 this module stays thin. It adds only what a long unattended run needs on top of the SDK:
 
-- every future it returns waits at most ``timeout_s`` by default (``fut.result()`` and ``await fut``),
-  and fails with a message that names the operation and the server instead of hanging (sampling hangs
-  have been reported on Tinker);
-- requests that are safe to repeat (sampling, creating a sampling client) are sent again, up to
-  ``max_retries`` times, when an answer does not come in time; training requests are never repeated,
-  since a repeated ``forward_backward`` would add its gradients twice;
-- a start-up check that the service is reachable and offers the base model for training and sampling,
-  which stops with the list of what is offered (Tinker retires models);
+- waiting is not failing: the service queues requests when it is busy (for minutes, up to an hour on a billing
+  hold). Training requests (model creation, ``forward_backward``, ``optim_step``, checkpoint saves) wait as long
+  as the service keeps them, up to a generous limit (``train_timeout_s``, 4 h by default, 0 for none), and say
+  every minute that they are queued, with the service's own queue state when it reports one. They are never
+  sent twice: a repeated ``forward_backward`` would add its gradients twice;
+- requests that are safe to repeat (sampling, creating a sampling client) keep short time limits
+  (``timeout_s``) and are sent again, up to ``max_retries`` times, when an answer does not come in time
+  (sampling hangs have been reported on Tinker);
+- every failure names the operation and the server instead of hanging or printing a stack of retries;
+- a start-up check that the service is reachable and lists what it offers, so a retired model is reported with
+  the list of what is offered (Tinker retires models);
 - resume and sampling paths are checked for their kind (``weights/`` vs ``sampler_weights/``) before a
-  request is sent, so a mix-up fails with a clear message.
+  request is sent, so a mix-up fails with a clear message;
+- ``close()`` ends the session on the service (it limits concurrent training clients per user).
 
 Everything returned is an SDK object or a thin wrapper whose ``.sdk`` attribute is the SDK object.
 """
@@ -24,7 +28,9 @@ import concurrent.futures
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -44,6 +50,20 @@ RETIRED_MODEL_REPLACEMENTS = {DEFAULT_TINKER_MODEL: "Qwen/Qwen3.5-4B"}
 # The reachability probe needs no more than this even when requests may take minutes.
 MAX_CONNECT_TIMEOUT_S = 30.0
 HEALTH_PATH = "/api/v1/healthz"
+# Closing a session is a courtesy to the service; never hold a finished command for long on it.
+CLOSE_TIMEOUT_S = 30.0
+DEFAULT_TRAIN_TIMEOUT_S = 4 * 3600.0
+DEFAULT_NOTICE_INTERVAL_S = 60.0
+
+
+class _DropTryAgainChatter(logging.Filter):
+    """The SDK logs a warning on every poll of a queued request; this engine says "queued" once a minute instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "because of try_again" not in record.getMessage()
+
+
+logging.getLogger("tinker.lib.api_future_impl").addFilter(_DropTryAgainChatter())
 
 
 class TinkerEngineError(EngineError):
@@ -66,8 +86,41 @@ class TinkerCheckpointPathError(TinkerEngineError, ValueError):
     """A checkpoint path of the wrong kind was given (e.g. a sampler path to resume from)."""
 
 
+class QueueWatch:
+    """The latest queue state the service reported for a client's requests (wraps the SDK's own observer).
+
+    The SDK tells an observer when the service answers "try again" with a queue state (``paused_capacity``,
+    ``paused_rate_limit``, ...); its own logger only speaks after 15 minutes. This keeps the latest state so the
+    engine's notices can say why a request is waiting.
+    """
+
+    def __init__(self, inner: Any = None) -> None:
+        self._inner = inner
+        self.state: str | None = None
+        self.reason: str | None = None
+
+    def on_queue_state_change(self, queue_state: Any, queue_state_reason: str | None) -> None:
+        self.state = getattr(queue_state, "value", str(queue_state))
+        self.reason = queue_state_reason
+        if self._inner is not None:
+            self._inner.on_queue_state_change(queue_state, queue_state_reason)
+
+    def describe(self) -> str:
+        if self.state in (None, "active"):
+            return "queued or running on the service"
+        return f"queued by the service ({self.state}{': ' + self.reason if self.reason else ''})"
+
+    @classmethod
+    def install(cls, sdk_training_client: Any) -> QueueWatch:
+        """Put a watch in front of the SDK training client's queue-state observer (if it has one)."""
+        watch = cls(getattr(sdk_training_client, "_queue_state_logger", None))
+        if hasattr(sdk_training_client, "_queue_state_logger"):
+            sdk_training_client._queue_state_logger = watch
+        return watch
+
+
 class TinkerFuture(Generic[T]):
-    """A Tinker request in flight, with a default time limit and optional resubmission.
+    """A Tinker request in flight, with a time limit, progress notices and optional resubmission.
 
     The request is submitted when the future is created, so callers can submit a step's
     ``forward_backward`` and ``optim_step`` before waiting on either, as Tinker wants. Wait with
@@ -75,12 +128,15 @@ class TinkerFuture(Generic[T]):
 
     Args:
         submit: Sends the request and returns the SDK's future for it. Called again for a retry.
-        operation: What the request does, for error messages (e.g. ``"forward_backward"``).
-        where: The server URL, for error messages.
-        timeout_s: Default time to wait for one attempt.
+        operation: What the request does, for messages (e.g. ``"forward_backward"``).
+        where: The server URL, for messages.
+        timeout_s: Default time to wait for one attempt; ``None``: no limit.
         retries: How many times to send the request again when an attempt times out; only for
             requests that are safe to repeat.
         convert: Applied to the SDK's result (e.g. to wrap a client).
+        notice_interval_s: While waiting, log that the request is queued this often (``None``: never).
+        queue: Where the service's queue state for this request is kept, for the notices.
+        timeout_hint: What to tell the user when the time limit is reached.
     """
 
     def __init__(
@@ -89,9 +145,12 @@ class TinkerFuture(Generic[T]):
         *,
         operation: str,
         where: str,
-        timeout_s: float,
+        timeout_s: float | None,
         retries: int = 0,
         convert: Callable[[Any], T] | None = None,
+        notice_interval_s: float | None = None,
+        queue: QueueWatch | None = None,
+        timeout_hint: str = "raise --remote_timeout_s or try again later.",
     ) -> None:
         self._submit = submit
         self._operation = operation
@@ -100,18 +159,35 @@ class TinkerFuture(Generic[T]):
         self._retries_left = retries
         self._attempts = 1
         self._convert = convert
+        self._notice_interval_s = notice_interval_s
+        self._queue = queue
+        self._timeout_hint = timeout_hint
+        self._submitted_at = time.monotonic()
         self._future = _sdk_call(submit, operation, where).future()
         self._lock = threading.Lock()
+        self._notices = 0
+
+    @property
+    def operation(self) -> str:
+        return self._operation
 
     def done(self) -> bool:
         """Whether the current attempt has finished (successfully or not)."""
         return self._future.done()
 
+    def _slice(self, limit: float | None, waited: float) -> float | None:
+        """How long to wait before the next look: until the next notice or the time limit, whichever is first."""
+        slices = [x for x in (self._notice_interval_s, None if limit is None else max(0.0, limit - waited)) if x]
+        return min(slices) if slices else (0.0 if limit is not None else None)
+
+    def _expired(self, limit: float | None, waited: float) -> bool:
+        return limit is not None and waited >= limit - 1e-6
+
     def result(self, timeout: float | None = None) -> T:
         """Wait for the result.
 
         Args:
-            timeout: Seconds to wait for each attempt; ``None`` means the engine's ``timeout_s``.
+            timeout: Seconds to wait for each attempt; ``None`` means the engine's limit for this request.
 
         Raises:
             TinkerTimeoutError: No answer in time and no retries left.
@@ -119,56 +195,151 @@ class TinkerFuture(Generic[T]):
         """
         limit = self._timeout_s if timeout is None else timeout
         while True:
-            future = self._future
-            try:
-                value = future.result(limit)
-            except concurrent.futures.TimeoutError:
-                self._after_timeout(future, limit)
-                continue
-            except tinker.TinkerError as exc:
-                raise _translate(exc, self._operation, self._where) from exc
-            return self._convert(value) if self._convert else value
+            future, started = self._future, time.monotonic()
+            while True:
+                try:
+                    value = future.result(self._slice(limit, time.monotonic() - started))
+                except concurrent.futures.TimeoutError:
+                    waited = time.monotonic() - started
+                    if self._expired(limit, waited):
+                        self._after_timeout(future, limit)
+                        break
+                    self._notice()
+                    continue
+                except (tinker.TinkerError, ValueError) as exc:
+                    raise _translate(exc, self._operation, self._where) from exc
+                return self._convert(value) if self._convert else value
 
     async def result_async(self, timeout: float | None = None) -> T:
         """``result`` for async code: awaits without blocking the event loop."""
         limit = self._timeout_s if timeout is None else timeout
         while True:
-            future = self._future
-            try:
-                # shield: a timeout here must not cancel the request behind our back; _after_timeout
-                # decides whether to cancel it.
-                value = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), limit)
-            except TimeoutError:
-                self._after_timeout(future, limit)
-                continue
-            except tinker.TinkerError as exc:
-                raise _translate(exc, self._operation, self._where) from exc
-            return self._convert(value) if self._convert else value
+            future, started = self._future, time.monotonic()
+            waiting = asyncio.wrap_future(future)
+            while True:
+                try:
+                    # shield: a timeout here must not cancel the request behind our back; _after_timeout
+                    # decides whether to cancel it.
+                    value = await asyncio.wait_for(
+                        asyncio.shield(waiting), self._slice(limit, time.monotonic() - started)
+                    )
+                except TimeoutError:
+                    waited = time.monotonic() - started
+                    if self._expired(limit, waited):
+                        self._after_timeout(future, limit)
+                        break
+                    self._notice()
+                    continue
+                except (tinker.TinkerError, ValueError) as exc:
+                    raise _translate(exc, self._operation, self._where) from exc
+                return self._convert(value) if self._convert else value
 
     def __await__(self) -> Generator[Any, None, T]:
         return self.result_async().__await__()
 
-    def _after_timeout(self, timed_out: concurrent.futures.Future[Any], limit: float) -> None:
+    def _notice(self) -> None:
+        """Say that the request is still waiting, and that this is the service's queue, not a failure."""
+        if self._notice_interval_s is None:
+            return
+        self._notices += 1
+        waited = time.monotonic() - self._submitted_at
+        state = self._queue.describe() if self._queue is not None else "queued or running on the service"
+        limit = "no time limit" if self._timeout_s is None else f"up to {_duration(self._timeout_s)}"
+        logger.warning(
+            "Tinker %s: queued, waiting %s so far (%s; server %s). Waiting is not failing: the run waits %s; "
+            "Ctrl-C stops it with a checkpoint once the current step is done.",
+            self._operation,
+            _duration(waited),
+            state,
+            self._where,
+            limit,
+        )
+
+    def _after_timeout(self, timed_out: concurrent.futures.Future[Any], limit: float | None) -> None:
         """Resubmit after a timed-out attempt when retries are left, else raise."""
         with self._lock:
             if self._future is not timed_out:  # another waiter already resubmitted
                 return
             if self._retries_left <= 0:
                 raise TinkerTimeoutError(
-                    f"Tinker did not answer {self._operation} within {limit:g} s "
+                    f"Tinker did not answer {self._operation} within {_duration(limit or 0)} "
                     f"({self._attempts} attempt(s), server {self._where}). The service may be overloaded "
-                    "or the request stuck; raise --remote_timeout_s or try again later."
+                    f"or the request stuck; {self._timeout_hint}"
                 )
             timed_out.cancel()
             self._retries_left -= 1
             self._attempts += 1
             logger.warning(
-                "Tinker did not answer %s within %g s; sending it again (attempt %d)",
+                "Tinker did not answer %s within %s; sending it again (attempt %d)",
                 self._operation,
-                limit,
+                _duration(limit or 0),
                 self._attempts,
             )
             self._future = _sdk_call(self._submit, self._operation, self._where).future()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:g} s" if seconds == int(seconds) else f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """How long each kind of request may take.
+
+    Attributes:
+        timeout_s: One attempt of a sampling request or a quick service call.
+        max_retries: How many times a request that is safe to repeat is sent again after a timeout.
+        train_timeout_s: A training request (model creation, forward_backward, optim_step, saves), which waits as
+            long as the service queues it, up to this; ``None``: no limit.
+        notice_interval_s: How often a waiting training request says it is queued.
+    """
+
+    timeout_s: float
+    max_retries: int = 2
+    train_timeout_s: float | None = DEFAULT_TRAIN_TIMEOUT_S
+    notice_interval_s: float = DEFAULT_NOTICE_INTERVAL_S
+
+    def training(
+        self,
+        submit: Callable[[], tinker.APIFuture[Any]],
+        operation: str,
+        where: str,
+        convert: Callable[[Any], Any] | None = None,
+        queue: QueueWatch | None = None,
+    ) -> TinkerFuture[Any]:
+        """A training request: waits while queued, says so, and is never sent twice."""
+        return TinkerFuture(
+            submit,
+            operation=operation,
+            where=where,
+            timeout_s=self.train_timeout_s,
+            convert=convert,
+            notice_interval_s=self.notice_interval_s,
+            queue=queue,
+            timeout_hint="raise --train_timeout_s (0: no limit) or try again later.",
+        )
+
+    def quick(
+        self,
+        submit: Callable[[], tinker.APIFuture[Any]],
+        operation: str,
+        where: str,
+        convert: Callable[[Any], Any] | None = None,
+        repeatable: bool = True,
+    ) -> TinkerFuture[Any]:
+        """A request that should answer soon (sampling, creating a sampler): short limit, resent when stuck."""
+        return TinkerFuture(
+            submit,
+            operation=operation,
+            where=where,
+            timeout_s=self.timeout_s,
+            retries=self.max_retries if repeatable else 0,
+            convert=convert,
+        )
 
 
 class TinkerSamplingClient:
@@ -178,11 +349,10 @@ class TinkerSamplingClient:
         sdk: The SDK's ``SamplingClient``.
     """
 
-    def __init__(self, sdk: tinker.SamplingClient, *, where: str, timeout_s: float, max_retries: int) -> None:
+    def __init__(self, sdk: tinker.SamplingClient, *, where: str, limits: RequestLimits) -> None:
         self.sdk = sdk
         self._where = where
-        self._timeout_s = timeout_s
-        self._max_retries = max_retries
+        self._limits = limits
 
     def sample(
         self, prompt: types.ModelInput, num_samples: int, sampling_params: types.SamplingParams
@@ -194,13 +364,8 @@ class TinkerSamplingClient:
         """
         if sampling_params.max_tokens is None:
             raise ValueError("sampling_params.max_tokens must be set: an unbounded sample may never finish")
-        return TinkerFuture(
-            lambda: self.sdk.sample(prompt, num_samples, sampling_params),
-            operation="sample",
-            where=self._where,
-            timeout_s=self._timeout_s,
-            retries=self._max_retries,  # sampling has no side effects, so a stuck one can be sent again
-        )
+        # Sampling has no side effects, so a stuck one can be sent again.
+        return self._limits.quick(lambda: self.sdk.sample(prompt, num_samples, sampling_params), "sample", self._where)
 
     def get_tokenizer(self) -> Any:
         """The base model's tokenizer (a Hugging Face tokenizer)."""
@@ -212,21 +377,22 @@ class TinkerSamplingClient:
 
 
 class TinkerTrainingClient:
-    """Tinker's ``TrainingClient`` with time limits on every request.
+    """Tinker's ``TrainingClient``: every request waits while the service queues it, and says so.
 
     Attributes:
         sdk: The SDK's ``TrainingClient``.
+        queue: The service's latest queue state for this client's requests.
     """
 
-    def __init__(self, sdk: tinker.TrainingClient, *, where: str, timeout_s: float, max_retries: int) -> None:
+    def __init__(self, sdk: tinker.TrainingClient, *, where: str, limits: RequestLimits) -> None:
         self.sdk = sdk
         self._where = where
-        self._timeout_s = timeout_s
-        self._max_retries = max_retries
+        self._limits = limits
+        self.queue = QueueWatch.install(sdk)
 
     def _future(self, submit: Callable[[], tinker.APIFuture[Any]], operation: str) -> TinkerFuture[Any]:
         # Training requests change the model's state: never resubmitted.
-        return TinkerFuture(submit, operation=operation, where=self._where, timeout_s=self._timeout_s)
+        return self._limits.training(submit, operation, self._where, queue=self.queue)
 
     def forward_backward(
         self,
@@ -252,26 +418,45 @@ class TinkerTrainingClient:
         """Apply the accumulated gradients with Adam."""
         return self._future(lambda: self.sdk.optim_step(adam_params), "optim_step")
 
-    def save_state(self, name: str) -> TinkerFuture[types.SaveWeightsResponse]:
-        """Save weights and optimizer state for resuming; ``.path`` is ``tinker://<run>/weights/<name>``."""
-        return self._future(lambda: self.sdk.save_state(name), f"save_state({name!r})")
+    def save_state(self, name: str, ttl_seconds: int | None = None) -> TinkerFuture[types.SaveWeightsResponse]:
+        """Save weights and optimizer state for resuming; ``.path`` is ``tinker://<run>/weights/<name>``.
 
-    def save_weights_for_sampler(self, name: str) -> TinkerFuture[types.SaveWeightsForSamplerResponse]:
-        """Save weights for sampling; ``.path`` is ``tinker://<run>/sampler_weights/<name>``."""
-        return self._future(lambda: self.sdk.save_weights_for_sampler(name), f"save_weights_for_sampler({name!r})")
+        Args:
+            name: The checkpoint's name.
+            ttl_seconds: How long the service keeps it (3600 s to 10 years); ``None``: until deleted.
+        """
+        return self._future(lambda: self.sdk.save_state(name, ttl_seconds=ttl_seconds), f"save_state({name!r})")
+
+    def save_weights_for_sampler(
+        self, name: str, ttl_seconds: int | None = None
+    ) -> TinkerFuture[types.SaveWeightsForSamplerResponse]:
+        """Save weights for sampling; ``.path`` is ``tinker://<run>/sampler_weights/<name>``.
+
+        Args:
+            name: The checkpoint's name.
+            ttl_seconds: How long the service keeps it (3600 s to 10 years); ``None``: until deleted.
+        """
+        return self._future(
+            lambda: self.sdk.save_weights_for_sampler(name, ttl_seconds=ttl_seconds),
+            f"save_weights_for_sampler({name!r})",
+        )
 
     def save_weights_and_get_sampling_client(self) -> TinkerFuture[TinkerSamplingClient]:
-        """A sampling client over the current weights (nothing is persisted)."""
-        return TinkerFuture(
+        """A sampling client over the current weights (nothing is persisted).
+
+        It is a training-queue request: it runs after the requests submitted before it, so it sees exactly the
+        weights they leave.
+        """
+        return self._limits.training(
             self.sdk.save_weights_and_get_sampling_client,
-            operation="save_weights_and_get_sampling_client",
-            where=self._where,
-            timeout_s=self._timeout_s,
+            "save_weights_and_get_sampling_client",
+            self._where,
             convert=self._wrap_sampler,
+            queue=self.queue,
         )
 
     def _wrap_sampler(self, sdk: tinker.SamplingClient) -> TinkerSamplingClient:
-        return TinkerSamplingClient(sdk, where=self._where, timeout_s=self._timeout_s, max_retries=self._max_retries)
+        return TinkerSamplingClient(sdk, where=self._where, limits=self._limits)
 
     def get_tokenizer(self) -> Any:
         """The base model's tokenizer (a Hugging Face tokenizer)."""
@@ -294,6 +479,7 @@ class TinkerServiceClient:
         sdk: The SDK's ``ServiceClient``.
         base_url: The service URL in use.
         supported_models: What the service reported it offers.
+        limits: How long each kind of request may take.
     """
 
     def __init__(
@@ -302,39 +488,56 @@ class TinkerServiceClient:
         *,
         base_url: str,
         supported_models: Sequence[types.SupportedModel],
-        timeout_s: float,
-        max_retries: int,
+        timeout_s: float | None = None,
+        max_retries: int = 2,
+        limits: RequestLimits | None = None,
     ) -> None:
         self.sdk = sdk
         self.base_url = base_url
         self.supported_models = list(supported_models)
-        self._timeout_s = timeout_s
-        self._max_retries = max_retries
+        if limits is None:
+            if timeout_s is None:
+                raise ValueError("give timeout_s or limits")
+            limits = RequestLimits(timeout_s=timeout_s, max_retries=max_retries)
+        self.limits = limits
+        self._closed = False
 
     def _wrap_trainer(self, sdk: tinker.TrainingClient) -> TinkerTrainingClient:
-        return TinkerTrainingClient(sdk, where=self.base_url, timeout_s=self._timeout_s, max_retries=self._max_retries)
+        return TinkerTrainingClient(sdk, where=self.base_url, limits=self.limits)
 
     def _wrap_sampler(self, sdk: tinker.SamplingClient) -> TinkerSamplingClient:
-        return TinkerSamplingClient(sdk, where=self.base_url, timeout_s=self._timeout_s, max_retries=self._max_retries)
+        return TinkerSamplingClient(sdk, where=self.base_url, limits=self.limits)
 
-    def check_base_model(self, base_model: str) -> None:
-        """Stop with the list of offered models unless ``base_model`` can be trained and sampled.
+    def offers(self, base_model: str) -> bool:
+        """Whether the service lists ``base_model`` and does not rule out training or sampling it."""
+        return any(
+            m.model_name == base_model and m.trainable is not False and m.sampleable is not False
+            for m in self.supported_models
+        )
+
+    def usable_models(self) -> list[str]:
+        """The models offered for both training and sampling (unknown flags count as offered), sorted."""
+        return sorted(
+            m.model_name
+            for m in self.supported_models
+            if m.model_name and m.trainable is not False and m.sampleable is not False
+        )
+
+    def check_base_model(self, base_model: str, uses: Sequence[str] = ("training", "sampling")) -> None:
+        """Stop with the list of offered models unless ``base_model`` is offered for ``uses``.
 
         A model the service lists without saying whether it is trainable or sampleable is accepted.
 
         Raises:
-            TinkerModelUnavailableError: The model is not offered, or not for both uses.
+            TinkerModelUnavailableError: The model is not offered, or not for all of ``uses``.
         """
         for model in self.supported_models:
             if model.model_name == base_model:
-                if model.trainable is False or model.sampleable is False:
-                    uses = [
-                        use
-                        for use, ok in (("training", model.trainable), ("sampling", model.sampleable))
-                        if ok is False
-                    ]
+                flags = {"training": model.trainable, "sampling": model.sampleable}
+                missing = [use for use in uses if flags.get(use) is False]
+                if missing:
                     raise TinkerModelUnavailableError(
-                        f"Tinker at {self.base_url} offers {base_model!r} but not for {' or '.join(uses)}. "
+                        f"Tinker at {self.base_url} offers {base_model!r} but not for {' or '.join(missing)}. "
                         + self._offer_text()
                     )
                 return
@@ -348,15 +551,31 @@ class TinkerServiceClient:
             f"Tinker at {self.base_url} does not offer base model {base_model!r}.{hint} " + self._offer_text()
         )
 
+    def check_sampleable(self, base_model: str, what: str) -> None:
+        """Stop at once, with what to do, when ``base_model`` can no longer be sampled (e.g. it was retired).
+
+        Args:
+            base_model: The base model the checkpoint was trained on.
+            what: What the user asked to sample, for the message (e.g. "checkpoint final_checkpoint of run r").
+
+        Raises:
+            TinkerModelUnavailableError: The service does not offer the model for sampling.
+        """
+        for model in self.supported_models:
+            if model.model_name == base_model and model.sampleable is not False:
+                return
+        raise TinkerModelUnavailableError(
+            f"Cannot evaluate {what}: it was trained on {base_model!r}, which Tinker at {self.base_url} no longer "
+            "offers for sampling (Tinker retires models; checkpoints of a retired model cannot be sampled there). "
+            + self._offer_text()
+            + " Train again on one of them (python -m sft.train --base_model <model>) and evaluate that run."
+        )
+
     def _offer_text(self) -> str:
-        usable = [
-            model.model_name
-            for model in self.supported_models
-            if model.model_name and model.trainable is not False and model.sampleable is not False
-        ]
+        usable = self.usable_models()
         if not usable:
             return "It offers no model for both training and sampling."
-        return "Models offered for training and sampling: " + ", ".join(sorted(usable))
+        return "Models offered for training and sampling: " + ", ".join(usable) + "."
 
     def create_lora_training_client(
         self,
@@ -367,9 +586,12 @@ class TinkerServiceClient:
         train_attn: bool = True,
         train_unembed: bool = True,
     ) -> TinkerFuture[TinkerTrainingClient]:
-        """A training client with a new LoRA adapter on ``base_model``, after checking it is offered."""
+        """A training client with a new LoRA adapter on ``base_model``, after checking it is offered.
+
+        Model creation waits in the service's queue like any training request.
+        """
         self.check_base_model(base_model)
-        return TinkerFuture(
+        return self.limits.training(
             lambda: self.sdk.create_lora_training_client(
                 base_model,
                 rank=rank,
@@ -378,31 +600,28 @@ class TinkerServiceClient:
                 train_attn=train_attn,
                 train_unembed=train_unembed,
             ),
-            operation=f"create_lora_training_client({base_model!r})",
-            where=self.base_url,
-            timeout_s=self._timeout_s,
+            f"create_lora_training_client({base_model!r})",
+            self.base_url,
             convert=self._wrap_trainer,
         )
 
     def create_training_client_from_state(self, path: str) -> TinkerFuture[TinkerTrainingClient]:
         """A training client with the weights of a ``save_state`` checkpoint and a fresh optimizer."""
         _check_path_kind(path, "weights", "resume training")
-        return TinkerFuture(
+        return self.limits.training(
             lambda: self.sdk.create_training_client_from_state(path),
-            operation=f"create_training_client_from_state({path!r})",
-            where=self.base_url,
-            timeout_s=self._timeout_s,
+            f"create_training_client_from_state({path!r})",
+            self.base_url,
             convert=self._wrap_trainer,
         )
 
     def create_training_client_from_state_with_optimizer(self, path: str) -> TinkerFuture[TinkerTrainingClient]:
         """A training client restored from a ``save_state`` checkpoint, Adam state included."""
         _check_path_kind(path, "weights", "resume training")
-        return TinkerFuture(
+        return self.limits.training(
             lambda: self.sdk.create_training_client_from_state_with_optimizer(path),
-            operation=f"create_training_client_from_state_with_optimizer({path!r})",
-            where=self.base_url,
-            timeout_s=self._timeout_s,
+            f"create_training_client_from_state_with_optimizer({path!r})",
+            self.base_url,
             convert=self._wrap_trainer,
         )
 
@@ -413,17 +632,31 @@ class TinkerServiceClient:
         if model_path is not None:
             _check_path_kind(model_path, "sampler_weights", "sample")
         elif base_model is not None:
-            self.check_base_model(base_model)
+            self.check_base_model(base_model, uses=("sampling",))
         else:
             raise ValueError("create_sampling_client needs model_path or base_model")
-        return TinkerFuture(
+        # Creating a sampler changes nothing, so it can be repeated.
+        return self.limits.quick(
             lambda: self.sdk.create_sampling_client(model_path=model_path, base_model=base_model),
-            operation=f"create_sampling_client({model_path or base_model!r})",
-            where=self.base_url,
-            timeout_s=self._timeout_s,
-            retries=self._max_retries,  # creating a sampler changes nothing, so it can be repeated
+            f"create_sampling_client({model_path or base_model!r})",
+            self.base_url,
             convert=self._wrap_sampler,
         )
+
+    def close(self, status: str = "success", detail: str | None = None) -> None:
+        """End the session on the service ("success", "errored" or "interrupted") and release local resources.
+
+        The service limits concurrent training clients per user, so every command closes its session when it ends.
+        A failure to close is logged, never raised: the command's own outcome matters more.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.sdk.close(status, detail).result(CLOSE_TIMEOUT_S)  # type: ignore[arg-type]
+            logger.info("closed the Tinker session (%s)", status)
+        except Exception as exc:  # closing must not mask the command's result
+            logger.warning("could not close the Tinker session cleanly (%s: %s)", type(exc).__name__, exc)
 
 
 def create_tinker_service_client(
@@ -432,6 +665,8 @@ def create_tinker_service_client(
     base_url: str | None,
     timeout_s: float,
     max_retries: int = 2,
+    train_timeout_s: float | None = DEFAULT_TRAIN_TIMEOUT_S,
+    notice_interval_s: float = DEFAULT_NOTICE_INTERVAL_S,
 ) -> TinkerServiceClient:
     """Connect to the Tinker service and return its service client.
 
@@ -439,12 +674,14 @@ def create_tinker_service_client(
     network problem or a bad key stops the run here, within ``timeout_s``, with a message that says so.
 
     Args:
-        api_key: The Tinker API key; ``None`` lets the SDK look for ``TINKER_API_KEY`` or stored
-            credentials.
+        api_key: The Tinker API key; ``None`` lets the SDK look for ``TINKER_API_KEY``,
+            ``TINKER_CREDENTIAL_CMD`` or the key stored by ``tinker auth login``.
         base_url: The service URL; ``None`` means ``TINKER_BASE_URL`` or the production service.
-        timeout_s: How long to wait for any one request (the reachability probe waits at most
+        timeout_s: How long to wait for a sampling request or a quick call (the reachability probe waits at most
             ``MAX_CONNECT_TIMEOUT_S`` of it).
         max_retries: How many times a stuck request that is safe to repeat (sampling) is sent again.
+        train_timeout_s: How long a training request may stay queued or running; ``None``: no limit.
+        notice_interval_s: How often a waiting training request says it is queued.
 
     Raises:
         TinkerUnreachableError: Nothing answers at the URL.
@@ -457,24 +694,47 @@ def create_tinker_service_client(
         raise ValueError(f"max_retries must be >= 0, got {max_retries}")
     url = resolve_base_url(base_url)
     _probe_reachable(url, min(timeout_s, MAX_CONNECT_TIMEOUT_S))
-    capabilities = _run_with_deadline(
-        lambda: tinker.RestClient(base_url=url, api_key=api_key).get_server_capabilities().result(),
-        timeout_s,
-        "get_server_capabilities",
-        url,
-    )
+
+    def list_models() -> types.GetServerCapabilitiesResponse:
+        rest = tinker.RestClient(base_url=url, api_key=api_key)
+        try:
+            return rest.get_server_capabilities().result()
+        finally:
+            holder = getattr(rest, "holder", None)
+            if holder is not None and hasattr(holder, "close"):
+                holder.close()
+
+    capabilities = _run_with_deadline(list_models, timeout_s, "get_server_capabilities", url)
     logger.info(
         "Tinker at %s offers %d model(s): %s",
         url,
         len(capabilities.supported_models),
         ", ".join(str(m.model_name) for m in capabilities.supported_models),
     )
+    limits = RequestLimits(
+        timeout_s=timeout_s,
+        max_retries=max_retries,
+        train_timeout_s=train_timeout_s,
+        notice_interval_s=notice_interval_s,
+    )
     return TinkerServiceClient(
         tinker.ServiceClient(base_url=url, api_key=api_key),
         base_url=url,
         supported_models=capabilities.supported_models,
-        timeout_s=timeout_s,
-        max_retries=max_retries,
+        limits=limits,
+    )
+
+
+def service_client_from_config(config: Any) -> TinkerServiceClient:
+    """The Tinker service client a run's configuration (``sft.config.TrainConfig``) asks for."""
+    from sft.config import tinker_api_key
+
+    return create_tinker_service_client(
+        api_key=tinker_api_key(),
+        base_url=config.resolved_base_url(),
+        timeout_s=config.remote_timeout_s,
+        train_timeout_s=config.train_timeout_s or None,
+        notice_interval_s=config.queue_notice_interval_s,
     )
 
 
@@ -556,14 +816,14 @@ def _sdk_call(submit: Callable[[], tinker.APIFuture[Any]], operation: str, where
         raise _translate(exc, operation, where) from exc
 
 
-def _translate(exc: tinker.TinkerError, operation: str, where: str) -> TinkerEngineError:
+def _translate(exc: Exception, operation: str, where: str) -> TinkerEngineError:
     """An error the user can act on, naming the operation and the server, for an SDK exception."""
     if isinstance(exc, tinker.APIConnectionError):
         return TinkerUnreachableError(f"Lost the connection to Tinker at {where} during {operation}: {exc}")
     if isinstance(exc, tinker.APIStatusError):
         hint = ""
         if exc.status_code in (401, 403):
-            hint = " Check TINKER_API_KEY (environment or .env)."
+            hint = " Check TINKER_API_KEY (environment or .env) or the key stored by `tinker auth login`."
         elif exc.status_code == 404:
             hint = " The run, checkpoint or model it names does not exist on this service."
         return TinkerEngineError(

@@ -15,6 +15,8 @@ from sft.datum_builder import build_datum, build_generation_prompt
 from sft.engines.local import LocalEngineError, LocalServiceClient
 from tests.conftest import make_records
 
+REPO = Path(__file__).resolve().parent.parent
+
 ADAM = types.AdamParams(learning_rate=1e-2, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.0, grad_clip_norm=1.0)
 
 
@@ -160,12 +162,85 @@ def test_unsupported_loss_function_is_a_clear_error(client, batch) -> None:
         client.forward_backward(batch, "ppo")
 
 
-def test_micro_batches_group_similar_lengths_and_cover_every_row() -> None:
-    from sft.engines.local import length_groups
+def real_rows(tokenizer, count: int = 8) -> list[types.Datum]:
+    """Rows of the shipped dataset, spread over its categories and lengths."""
+    from sft.config import DATA_PATH
+    from sft.data_loader import load_dataset
 
-    lengths = [340, 150, 145, 160, 250, 141, 230, 155]
-    groups = length_groups(lengths)
-    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
-    for group in groups:
-        assert min(lengths[i] for i in group) >= 0.85 * max(lengths[i] for i in group)
-    assert sum(len(g) * max(lengths[i] for i in g) for g in groups) < len(lengths) * max(lengths)
+    samples = load_dataset(REPO / DATA_PATH)
+    return [build_datum(s, tokenizer, 512) for s in samples[:: len(samples) // count][:count]]
+
+
+def plain_step(model, data: list[types.Datum]) -> tuple[float, list[np.ndarray], dict[str, torch.Tensor]]:
+    """Loss, per-position logprobs and gradients from one ordinary forward/backward pass per row."""
+    model.zero_grad(set_to_none=True)
+    total, logprobs = 0.0, []
+    for datum in data:
+        tokens = torch.tensor([datum.model_input.to_ints()])
+        targets = torch.tensor(datum.loss_fn_inputs["target_tokens"].to_numpy())
+        weights = torch.tensor(datum.loss_fn_inputs["weights"].to_numpy())
+        lp = model(input_ids=tokens).logits[0].float().log_softmax(-1)[torch.arange(len(targets)), targets]
+        loss = -(lp * weights).sum()
+        loss.backward()
+        total += loss.item()
+        logprobs.append(lp.detach().numpy())
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad(set_to_none=True)
+    return total, logprobs, grads
+
+
+@pytest.mark.parametrize("max_pack_tokens", [4096, 300])
+def test_packed_forward_backward_equals_a_plain_forward_pass_on_real_rows(client, tokenizer, max_pack_tokens) -> None:
+    data = real_rows(tokenizer)
+    client.max_pack_tokens = max_pack_tokens  # 300: several packs, each with its own copy of the shared prefix
+    loss, logprobs, grads = plain_step(client.model, data)
+
+    out = client.forward_backward(data, "cross_entropy").result()
+    packed_grads = {n: p.grad.clone() for n, p in client.model.named_parameters() if p.grad is not None}
+    assert out.metrics["loss:sum"] == pytest.approx(loss, rel=1e-5)
+    for datum, record, plain in zip(data, out.loss_fn_outputs, logprobs):
+        weighted = datum.loss_fn_inputs["weights"].to_numpy() != 0
+        got = record["logprobs"].to_numpy()
+        assert got.shape == plain.shape
+        np.testing.assert_allclose(got[weighted], plain[weighted], atol=1e-4)
+        assert np.isnan(got[~weighted]).all()  # not computed: documented in the engine
+    assert packed_grads.keys() == grads.keys()
+    for name, grad in grads.items():
+        torch.testing.assert_close(packed_grads[name], grad, rtol=1e-4, atol=1e-6)
+
+
+def test_rows_without_a_common_prefix_and_arbitrary_weights_still_match(client, tokenizer) -> None:
+    rng = np.random.default_rng(0)
+    data = []
+    for n in (5, 17, 9):
+        tokens = rng.integers(10, 2000, size=n + 1)
+        weights = rng.random(n).astype(np.float32) * (rng.random(n) > 0.3)
+        weights[0] = 0.0
+        data.append(
+            types.Datum(
+                model_input=types.ModelInput.from_ints(tokens[:-1].tolist()),
+                loss_fn_inputs={"target_tokens": tokens[1:].astype(np.int64), "weights": weights},
+            )
+        )
+    loss, logprobs, _ = plain_step(client.model, data)
+    out = client.forward_backward(data, "cross_entropy").result()
+    assert out.metrics["loss:sum"] == pytest.approx(loss, rel=1e-5)
+    full = client.forward(data, "cross_entropy").result()
+    for record, plain in zip(full.loss_fn_outputs, logprobs):
+        np.testing.assert_allclose(record["logprobs"].to_numpy(), plain, atol=1e-4)
+
+
+def test_packs_share_the_common_prefix_and_respect_the_size_limit() -> None:
+    from sft.engines.packing import pack_rows, shared_prefix_length
+
+    rows = [[1, 2, 3, 4, 5], [1, 2, 3, 9], [1, 2, 3, 4, 6, 7, 8]]
+    assert shared_prefix_length(rows) == 3
+    assert shared_prefix_length([[1, 2], [1, 2]]) == 1  # each row keeps a token of its own
+    packs = pack_rows(rows, max_tokens=8)
+    assert [p.rows for p in packs] == [[0, 1], [2]]
+    assert packs[0].input_ids.tolist() == [[1, 2, 3, 4, 5, 9]]
+    assert packs[0].position_ids.tolist() == [[0, 1, 2, 3, 4, 3]]
+    mask = packs[0].attention_mask[0, 0]
+    assert mask[5].tolist() == [True, True, True, False, False, True]  # row 1 sees the prefix and itself
+    assert mask[4].tolist() == [True, True, True, True, True, False]
+    assert packs[0].positions[1].tolist() == [0, 1, 2, 5]

@@ -38,6 +38,7 @@ from sft.engines.futures import LocalFuture
 from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_autocast, resolve_device
 from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.models import load_model
+from sft.engines.packing import pack_rows
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ STATE_FILE = "state.json"
 ENGINE_FILE = "engine.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 OPTIMIZER_FILE = "optimizer.pt"
+# Longest packed sequence per forward pass: attention in a pack is dense, so its cost grows with the square of
+# this; measured on the bundled model, see benchmarks/bench_vs_trl.py.
+DEFAULT_MAX_PACK_TOKENS = 1024
 
 
 @dataclass
@@ -119,50 +123,45 @@ def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _collate(data: Sequence[types.Datum], pad_id: int) -> tuple[torch.Tensor, ...]:
-    """Right-padded inputs, targets, weights and attention mask for a batch of datums."""
+@dataclass
+class _Row:
+    """One datum's tokens, targets and weights, checked."""
+
+    tokens: list[int]
+    targets: torch.Tensor
+    weights: torch.Tensor
+
+
+def _rows(data: Sequence[types.Datum]) -> list[_Row]:
     if not data:
         raise LocalEngineError("forward_backward needs at least one datum")
-    lengths = [d.model_input.length for d in data]
-    width = max(lengths)
-    inputs = torch.full((len(data), width), pad_id, dtype=torch.long)
-    targets = torch.zeros((len(data), width), dtype=torch.long)
-    weights = torch.zeros((len(data), width), dtype=torch.float32)
-    mask = torch.zeros((len(data), width), dtype=torch.long)
+    rows = []
     for i, datum in enumerate(data):
         tokens = datum.model_input.to_ints()
         if "target_tokens" not in datum.loss_fn_inputs:
             raise LocalEngineError(f"datum {i}: loss_fn_inputs needs 'target_tokens' for cross_entropy")
-        target = datum.loss_fn_inputs["target_tokens"].to_numpy()
+        target = np.asarray(datum.loss_fn_inputs["target_tokens"].to_numpy(), dtype=np.int64)
         weight = (
-            datum.loss_fn_inputs["weights"].to_numpy()
+            np.asarray(datum.loss_fn_inputs["weights"].to_numpy(), dtype=np.float32)
             if "weights" in datum.loss_fn_inputs
             else np.ones(len(target), dtype=np.float32)
         )
-        if not (len(tokens) == len(target) == len(weight)):
+        if not (len(tokens) == len(target) == len(weight)) or not tokens:
             raise LocalEngineError(
                 f"datum {i}: model_input has {len(tokens)} tokens but target_tokens has {len(target)} and "
-                f"weights {len(weight)}; they must be equal"
+                f"weights {len(weight)}; they must be equal and non-zero"
             )
-        n = len(tokens)
-        inputs[i, :n] = torch.tensor(tokens, dtype=torch.long)
-        targets[i, :n] = torch.from_numpy(np.asarray(target, dtype=np.int64))
-        weights[i, :n] = torch.from_numpy(np.asarray(weight, dtype=np.float32))
-        mask[i, :n] = 1
-    return inputs, targets, weights, mask, torch.tensor(lengths)
+        rows.append(_Row(list(tokens), torch.from_numpy(target), torch.from_numpy(weight)))
+    return rows
 
 
-def length_groups(lengths: Sequence[int], min_fill: float = 0.85) -> list[list[int]]:
-    """Indices grouped into micro-batches of similar length: each row is at least ``min_fill`` of its group's
-    longest row, so padding stays under ~15% of the computed positions."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    groups: list[list[int]] = []
-    for i in order:
-        if groups and lengths[i] >= min_fill * lengths[groups[-1][0]]:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
+def _attention_mask(mask: torch.Tensor, model: Any) -> torch.Tensor:
+    """The pack's boolean mask in the form the model's attention implementation takes: boolean for SDPA,
+    additive (0 or the dtype's minimum) for the eager implementation."""
+    if getattr(model.config, "_attn_implementation", "sdpa") in ("sdpa", "flash_attention_2", "flex_attention"):
+        return mask
+    dtype = next(model.parameters()).dtype
+    return torch.zeros(mask.shape, dtype=dtype).masked_fill(~mask, torch.finfo(dtype).min)
 
 
 class LocalTrainingClient:
@@ -174,6 +173,7 @@ class LocalTrainingClient:
         self.save_root = Path(save_root)
         self.step = step
         self._params = [p for p in runner.model.parameters() if p.requires_grad]
+        self.max_pack_tokens = DEFAULT_MAX_PACK_TOKENS
         self._optimizer = torch.optim.AdamW(self._params, lr=1e-4, betas=(0.9, 0.95), eps=1e-12, weight_decay=0.0)
 
     @property
@@ -209,25 +209,40 @@ class LocalTrainingClient:
     def _forward(self, data: list[types.Datum], backward: bool) -> types.ForwardBackwardOutput:
         r = self._runner
         r.model.train(backward)
-        outputs: list[dict[str, types.TensorData]] = [{} for _ in data]
+        rows = _rows(data)
+        # Logprobs are computed where they are needed: at weighted positions when training (the 49k-vocabulary
+        # projection at every position was most of the step's time and memory), at every position otherwise.
+        logprobs = [torch.full((len(row.tokens),), float("nan")) for row in rows]
         total = 0.0
-        # Gradients of a sum add up, so running length-sorted micro-batches gives the same result as one padded
-        # batch while computing far fewer padding positions (rows here range from ~140 to ~340 tokens).
-        for group in length_groups([d.model_input.length for d in data]):
-            inputs, targets, weights, mask, lengths = (
-                t.to(r.device) for t in _collate([data[i] for i in group], r.pad_id)
-            )
+        for pack in pack_rows([row.tokens for row in rows], self.max_pack_tokens):
+            picks = [
+                torch.nonzero(rows[i].weights).squeeze(1) if backward else torch.arange(len(rows[i].tokens))
+                for i in pack.rows
+            ]
+            keep = torch.cat([pack.positions[k][pick] for k, pick in enumerate(picks)])
+            targets = torch.cat([rows[i].targets[pick] for i, pick in zip(pack.rows, picks)])
+            weights = torch.cat([rows[i].weights[pick] for i, pick in zip(pack.rows, picks)])
+            if keep.numel() == 0:
+                continue
             with torch.set_grad_enabled(backward), r.autocast_context():
-                logits = r.model(input_ids=inputs, attention_mask=mask).logits
+                logits = r.model(
+                    input_ids=pack.input_ids.to(r.device),
+                    position_ids=pack.position_ids.to(r.device),
+                    attention_mask=_attention_mask(pack.attention_mask, r.model).to(r.device),
+                    logits_to_keep=keep.to(r.device),
+                ).logits[0]
             # Logprobs in float32 whatever the compute precision, so losses are comparable across settings.
-            logprobs = -F.cross_entropy(logits.float().transpose(1, 2), targets, reduction="none")
-            loss = -(logprobs * weights).sum()
+            lp = -F.cross_entropy(logits.float(), targets.to(r.device), reduction="none")
+            loss = -(lp * weights.to(r.device)).sum()
             if backward:
                 loss.backward()
             total += float(loss.item())
-            lp = logprobs.detach().cpu().numpy()
-            for row, i in enumerate(group):
-                outputs[i] = {"logprobs": types.TensorData.from_numpy(lp[row, : int(lengths[row])].astype(np.float32))}
+            lp = lp.detach().cpu()
+            offset = 0
+            for i, pick in zip(pack.rows, picks):
+                logprobs[i][pick] = lp[offset : offset + len(pick)]
+                offset += len(pick)
+        outputs = [{"logprobs": types.TensorData.from_numpy(lp.numpy().astype(np.float32))} for lp in logprobs]
         return types.ForwardBackwardOutput(
             loss_fn_output_type="ArrayRecord", loss_fn_outputs=outputs, metrics={"loss:sum": total}
         )

@@ -244,3 +244,19 @@ def test_packs_share_the_common_prefix_and_respect_the_size_limit() -> None:
     assert mask[5].tolist() == [True, True, True, False, False, True]  # row 1 sees the prefix and itself
     assert mask[4].tolist() == [True, True, True, True, True, False]
     assert packs[0].positions[1].tolist() == [0, 1, 2, 5]
+
+
+def test_bf16_keeps_frozen_weights_in_bf16_and_the_adapter_in_fp32(tmp_path: Path, tiny_model_dir: Path, tokenizer):
+    fp32 = LocalServiceClient(save_root=tmp_path / "a", device="cpu", precision="fp32")
+    bf16 = LocalServiceClient(save_root=tmp_path / "b", device="cpu", precision="bf16")
+    reference = fp32.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
+    client = bf16.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
+    dtypes = {(p.requires_grad, p.dtype) for p in client.model.parameters()}
+    assert dtypes == {(True, torch.float32), (False, torch.bfloat16)}
+
+    data = real_rows(tokenizer, 4)
+    expected = reference.forward_backward(data, "cross_entropy").result().metrics["loss:sum"]
+    got = client.forward_backward(data, "cross_entropy").result().metrics["loss:sum"]
+    assert got == pytest.approx(expected, rel=2e-2)  # bf16 keeps ~3 significant digits
+    client.optim_step(ADAM).result()
+    assert all(s["exp_avg"].dtype == torch.float32 for s in client.optimizer_state()["state"].values())

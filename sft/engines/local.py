@@ -5,7 +5,11 @@ engine. Semantics follow Tinker's:
 
 - ``forward_backward(data, "cross_entropy")``: loss = sum over target positions of ``-logprob * weight``;
   ``loss_fn_outputs[i]["logprobs"]`` holds the target logprobs of datum ``i``; ``metrics["loss:sum"]`` the loss.
-  Gradients accumulate until ``optim_step``.
+  Gradients accumulate until ``optim_step``. One difference from Tinker: ``forward_backward`` computes logprobs
+  only at positions with a non-zero weight and returns NaN at the others (the vocabulary projection at every
+  position was most of a step's time and memory); ``forward`` returns them at every position.
+- Rows are packed into one sequence with the prefix they share (the system prompt) computed once and no padding
+  (see ``sft.engines.packing``); losses, logprobs and gradients equal a plain per-row forward pass.
 - ``optim_step(AdamParams)``: one AdamW step with exactly the given hyper-parameters; ``grad_clip_norm`` 0
   means no clipping.
 - ``save_state(name)`` keeps what a resume needs (adapter, optimizer state, step) under ``weights/<name>``;
@@ -261,6 +265,7 @@ class LocalTrainingClient:
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self._params, max_norm))
         self._optimizer.step()
         self._optimizer.zero_grad(set_to_none=True)
+        self._runner.weights_version += 1
         self.step += 1
         return types.OptimStepResponse(metrics={"grad_norm": grad_norm, "step": float(self.step)})
 
@@ -348,7 +353,14 @@ class LocalServiceClient:
     def _load(self, base_model: str, adapt: Callable[[Any], Any] = lambda model: model) -> ModelRunner:
         """Load ``base_model``, let ``adapt`` wrap it (LoRA, a saved adapter), and place it on the device."""
         model, tokenizer = load_model(base_model)
-        return ModelRunner(adapt(model), tokenizer, base_model, self.device, self.autocast)
+        model = adapt(model)
+        if self.autocast is not None:
+            # Frozen base weights in the compute dtype: autocast would cast them on every use anyway. Trainable
+            # (LoRA) weights and the optimizer state stay float32.
+            for param in model.parameters():
+                if not param.requires_grad:
+                    param.data = param.data.to(self.autocast)
+        return ModelRunner(model, tokenizer, base_model, self.device, self.autocast)
 
     def create_lora_training_client(
         self,

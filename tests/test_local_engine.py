@@ -189,10 +189,17 @@ def plain_step(model, data: list[types.Datum]) -> tuple[float, list[np.ndarray],
     return total, logprobs, grads
 
 
-@pytest.mark.parametrize("max_pack_tokens", [4096, 300])
-def test_packed_forward_backward_equals_a_plain_forward_pass_on_real_rows(client, tokenizer, max_pack_tokens) -> None:
+@pytest.mark.parametrize(("max_pack_tokens", "attention"), [(4096, "segments"), (300, "segments"), (4096, "dense")])
+def test_packed_forward_backward_equals_a_plain_forward_pass_on_real_rows(
+    client, tokenizer, max_pack_tokens, attention
+) -> None:
+    from sft.engines.packing import ATTENTION_NAME
+
     data = real_rows(tokenizer)
     client.max_pack_tokens = max_pack_tokens  # 300: several packs, each with its own copy of the shared prefix
+    # The pack-aware attention is switched on for SDPA models; "dense" checks the fallback (a T x T mask).
+    assert client.model.config._attn_implementation == ATTENTION_NAME
+    client._segment_attention = attention == "segments"
     loss, logprobs, grads = plain_step(client.model, data)
 
     out = client.forward_backward(data, "cross_entropy").result()

@@ -233,6 +233,292 @@ PATCHES: tuple[Patch, ...] = (
             '            output_path_str = f"tinker://{model_id}/sampler_weights/{checkpoint_id}"\n'
         ),
     ),
+    Patch(
+        file="tinker/types.py",
+        why=(
+            "the Tinker service clips the global gradient norm to AdamParams.grad_clip_norm (0: off); SkyRL's "
+            "AdamParams has no such field, so the request's value was dropped and clipping never happened."
+        ),
+        old="class AdamParams(BaseModel):\n    learning_rate: float\n    beta1: float\n    beta2: float\n"
+        "    eps: float\n    weight_decay: float\n",
+        new="class AdamParams(BaseModel):\n    learning_rate: float\n    beta1: float\n    beta2: float\n"
+        "    eps: float\n    weight_decay: float\n"
+        "    grad_clip_norm: float = 0.0  # [tinker_it patch] Tinker's global-norm clipping (0: off)\n",
+    ),
+    Patch(
+        file="tinker/api.py",
+        why="(the request half of the grad_clip_norm patch above).",
+        old=(
+            "    weight_decay: float = Field(default=0.0, ge=0.0)\n"
+            "\n"
+            "    def to_types(self) -> types.AdamParams:\n"
+            "        return types.AdamParams(\n"
+            "            learning_rate=self.learning_rate,\n"
+            "            beta1=self.beta1,\n"
+            "            beta2=self.beta2,\n"
+            "            eps=self.eps,\n"
+            "            weight_decay=self.weight_decay,\n"
+            "        )\n"
+        ),
+        new=(
+            "    weight_decay: float = Field(default=0.0, ge=0.0)\n"
+            "    grad_clip_norm: float = Field(default=0.0, ge=0.0)  # [tinker_it patch]\n"
+            "\n"
+            "    def to_types(self) -> types.AdamParams:\n"
+            "        return types.AdamParams(\n"
+            "            learning_rate=self.learning_rate,\n"
+            "            beta1=self.beta1,\n"
+            "            beta2=self.beta2,\n"
+            "            eps=self.eps,\n"
+            "            weight_decay=self.weight_decay,\n"
+            "            grad_clip_norm=self.grad_clip_norm,  # [tinker_it patch]\n"
+            "        )\n"
+        ),
+    ),
+    Patch(
+        file="backends/jax.py",
+        why=(
+            "(the optimizer half of the grad_clip_norm patch above): scale the gradients down to grad_clip_norm "
+            "when their global norm exceeds it, before Adam; skyrl.ai/grad_norm stays the norm before clipping."
+        ),
+        old=(
+            "            adapter_index: jax.Array,\n"
+            "        ) -> tuple[AccumulatedGradients, OptimStepMetrics]:\n"
+            '            """Compute full gradients, apply optimizer update, and reset accumulated grads."""\n'
+            "            mean_grads = accumulated_grads.get_mean(adapter_index)\n"
+            "            grad_norm = optax.global_norm(mean_grads)\n"
+        ),
+        new=(
+            "            adapter_index: jax.Array,\n"
+            "            grad_clip_norm: jax.Array,  # [tinker_it patch]\n"
+            "        ) -> tuple[AccumulatedGradients, OptimStepMetrics]:\n"
+            '            """Compute full gradients, apply optimizer update, and reset accumulated grads."""\n'
+            "            mean_grads = accumulated_grads.get_mean(adapter_index)\n"
+            "            grad_norm = optax.global_norm(mean_grads)\n"
+            "            # [tinker_it patch] Tinker's clipping: the global norm down to grad_clip_norm (0: off).\n"
+            "            clip_scale = jnp.where(\n"
+            "                (grad_clip_norm > 0) & (grad_norm > grad_clip_norm),\n"
+            "                grad_clip_norm / jnp.maximum(grad_norm, 1e-30),\n"
+            "                1.0,\n"
+            "            )\n"
+            "            mean_grads = jax.tree.map(lambda g: g * clip_scale.astype(g.dtype), mean_grads)\n"
+        ),
+    ),
+    Patch(
+        file="backends/jax.py",
+        why="(the call half of the grad_clip_norm patch above).",
+        old=("                optimizer,\n                jnp.int32(adapter_index),\n            )\n"),
+        new=(
+            "                optimizer,\n"
+            "                jnp.int32(adapter_index),\n"
+            "                # [tinker_it patch]\n"
+            "                jnp.float32(getattr(request_data.adam_params, 'grad_clip_norm', 0.0)),\n"
+            "            )\n"
+        ),
+    ),
+    Patch(
+        file="backends/jax.py",
+        why=(
+            "the Tinker service's cross_entropy gradient is the gradient of the SUM over weighted tokens (its "
+            "loss); SkyRL averaged over each sequence's tokens and then over sequences, a gradient ~100x smaller "
+            "for this project's rows, so clipping and learning rates could not be studied at Tinker's scale. "
+            "TINKER_IT_GRADIENT_SCALE=mean restores SkyRL's scale (for comparisons)."
+        ),
+        old=("            per_seq_loss = per_token_losses.sum(axis=-1) / jnp.maximum(loss_mask.sum(axis=-1), 1e-9)\n"),
+        new=(
+            "            # [tinker_it patch] Tinker's scale: the sum over weighted tokens (mean: SkyRL's own).\n"
+            "            per_seq_loss = per_token_losses.sum(axis=-1)\n"
+            "            if _TINKER_IT_MEAN_GRADIENTS:\n"
+            "                per_seq_loss = per_seq_loss / jnp.maximum(loss_mask.sum(axis=-1), 1e-9)\n"
+        ),
+    ),
+    Patch(
+        file="backends/jax.py",
+        why="(the accumulation half of the gradient-scale patch above: no division by the number of sequences).",
+        old=(
+            "        def compute_mean(path, g):\n"
+            "            idx = get_adapter_idx(path, adapter_index)\n"
+            "            return jnp.zeros_like(g).at[idx].set(g[idx] / safe_count.astype(g.dtype))\n"
+        ),
+        new=(
+            "        def compute_mean(path, g):\n"
+            "            idx = get_adapter_idx(path, adapter_index)\n"
+            "            if not _TINKER_IT_MEAN_GRADIENTS:  # [tinker_it patch] Tinker sums, SkyRL averaged\n"
+            "                return jnp.zeros_like(g).at[idx].set(g[idx])\n"
+            "            return jnp.zeros_like(g).at[idx].set(g[idx] / safe_count.astype(g.dtype))\n"
+        ),
+    ),
+    Patch(
+        file="backends/jax.py",
+        why="(the switch of the gradient-scale patch above, read once when the engine starts).",
+        old="import json\nimport time\n",
+        new=(
+            "import json\n"
+            "import os  # [tinker_it patch]\n"
+            "import time\n"
+            "\n"
+            "# [tinker_it patch] sum (Tinker's gradient scale, the default here) or mean (SkyRL's).\n"
+            '_TINKER_IT_MEAN_GRADIENTS = os.environ.get("TINKER_IT_GRADIENT_SCALE", "sum") == "mean"\n'
+        ),
+    ),
+    Patch(
+        file="tinker/api.py",
+        why=(
+            "the Tinker service queues requests when busy and answers polls with 'try_again' plus a queue state "
+            "until it runs them; SkyRL runs everything at once. With a control file (TINKER_IT_CONTROL, JSON: "
+            "request_types, hold_s, skip, count) the server holds matching requests in a simulated queue: their "
+            "polls get Tinker's try_again reply (queue_state paused_capacity) until hold_s has passed since first "
+            "seen, so a test can queue a request for longer than a client's old time limit."
+        ),
+        old=("    request_id = int(request.request_id)\n\n    found_in_memory = False\n"),
+        new=(
+            "    request_id = int(request.request_id)\n"
+            "    held = await _tinker_it_hold(req, request_id)  # [tinker_it patch] simulated queue\n"
+            "    if held is not None:\n"
+            "        return held\n"
+            "\n"
+            "    found_in_memory = False\n"
+        ),
+    ),
+    Patch(
+        file="tinker/api.py",
+        why="(the queue of the hold patch above, and the session-finish endpoint below).",
+        old="class RetrieveFutureRequest(BaseModel):\n    request_id: str\n",
+        new=(
+            "class RetrieveFutureRequest(BaseModel):\n"
+            "    request_id: str\n"
+            "\n"
+            "\n"
+            "_TINKER_IT_QUEUE: dict = {'version': None, 'seen': 0, 'held': {}}\n"
+            "\n"
+            "\n"
+            "async def _tinker_it_hold(req: Request, request_id: int):\n"
+            '    """[tinker_it patch] A try_again reply while a matching request sits in the simulated queue."""\n'
+            "    import json as _json\n"
+            "    import time as _time\n"
+            "\n"
+            '    control = os.environ.get("TINKER_IT_CONTROL")\n'
+            "    if not control or not os.path.isfile(control):\n"
+            "        return None\n"
+            "    try:\n"
+            "        with open(control, encoding='utf-8') as f:\n"
+            "            text = f.read()\n"
+            "        rules = _json.loads(text)\n"
+            "    except (OSError, ValueError):\n"
+            "        return None\n"
+            "    queue = _TINKER_IT_QUEUE\n"
+            "    if queue['version'] != text:  # a new control file: a new queue\n"
+            "        queue.update(version=text, seen=0, held={})\n"
+            "    now = _time.monotonic()\n"
+            "    if request_id not in queue['held']:\n"
+            "        async with AsyncSession(req.app.state.db_engine) as session:\n"
+            "            row = await session.get(FutureDB, request_id)\n"
+            "        kind = getattr(getattr(row, 'request_type', None), 'value', getattr(row, 'request_type', None))\n"
+            "        if row is None or kind not in rules.get('request_types', []):\n"
+            "            return None\n"
+            "        queue['seen'] += 1\n"
+            "        skip, count = int(rules.get('skip', 0)), int(rules.get('count', 1))\n"
+            "        queue['held'][request_id] = now if skip < queue['seen'] <= skip + count else None\n"
+            "    since = queue['held'][request_id]\n"
+            "    if since is None or now - since >= float(rules.get('hold_s', 0)):\n"
+            "        return None\n"
+            "    # Answer like a long poll that found the request still queued.\n"
+            "    await asyncio.sleep(min(2.0, float(rules.get('hold_s', 0)) - (now - since)))\n"
+            "    return {\n"
+            "        'type': 'try_again',\n"
+            "        'request_id': str(request_id),\n"
+            "        'queue_state': 'paused_capacity',\n"
+            "        'queue_state_reason': rules.get('reason', 'tinker_it: held in a simulated queue'),\n"
+            "    }\n"
+            "\n"
+            "\n"
+            '@app.post("/api/v1/sessions/{session_id}/finish")\n'
+            "async def _tinker_it_finish_session(\n"
+            "    session_id: str, request: Request, session: AsyncSession = Depends(get_session)\n"
+            "):\n"
+            '    """[tinker_it patch] ServiceClient.close(): record how the session ended, as Tinker does."""\n'
+            "    body = await request.json()\n"
+            "    session_db = await session.get(SessionDB, session_id)\n"
+            "    if session_db is None:\n"
+            '        raise HTTPException(status_code=404, detail="Session not found")\n'
+            "    reason = (body.get('reason') or {}).get('type', 'unknown')\n"
+            "    session_db.user_metadata = {**(session_db.user_metadata or {}), 'tinker_it_finished': reason}\n"
+            "    await session.commit()\n"
+            "    return None\n"
+        ),
+    ),
+    Patch(
+        file="tinker/api.py",
+        why=(
+            "the SDK sends save_state / save_weights_for_sampler with ttl_seconds (how long Tinker keeps the "
+            "checkpoint); SkyRL dropped the field. Accept it and record every save's TTL in checkpoint_ttls.jsonl "
+            "beside the database, so a test can see what the service was asked to keep and for how long."
+        ),
+        old=(
+            "class SaveWeightsRequest(BaseModel):\n"
+            "    model_id: str\n"
+            "    path: str = Field(..., pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)\n"
+            '    type: Literal["save_weights"] | None = None\n'
+        ),
+        new=(
+            "class SaveWeightsRequest(BaseModel):\n"
+            "    model_id: str\n"
+            "    path: str = Field(..., pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)\n"
+            '    type: Literal["save_weights"] | None = None\n'
+            "    ttl_seconds: int | None = None  # [tinker_it patch]\n"
+            "\n"
+            "\n"
+            "def _tinker_it_record_ttl(kind: str, model_id: str, name: str | None, ttl_seconds: int | None) -> None:\n"
+            '    """[tinker_it patch] Append what a save asked the service to keep, and for how long."""\n'
+            "    import json as _json\n"
+            "\n"
+            "    entry = {'kind': kind, 'model_id': model_id, 'name': name, 'ttl_seconds': ttl_seconds}\n"
+            "    with open('checkpoint_ttls.jsonl', 'a', encoding='utf-8') as f:  # the server's working directory\n"
+            "        f.write(_json.dumps(entry) + '\\n')\n"
+        ),
+    ),
+    Patch(
+        file="tinker/api.py",
+        why="(the sampler half of the TTL patch above).",
+        old=(
+            "    sampling_session_seq_id: int | None = None\n"
+            "    seq_id: int | None = None\n"
+            '    type: Literal["save_weights_for_sampler"] = "save_weights_for_sampler"\n'
+        ),
+        new=(
+            "    sampling_session_seq_id: int | None = None\n"
+            "    seq_id: int | None = None\n"
+            '    type: Literal["save_weights_for_sampler"] = "save_weights_for_sampler"\n'
+            "    ttl_seconds: int | None = None  # [tinker_it patch]\n"
+        ),
+    ),
+    Patch(
+        file="tinker/api.py",
+        why="(the recording half of the TTL patch above, for save_state).",
+        old=(
+            '    """Saves weights and training state."""\n'
+            "    # Create pending checkpoint entry (validates model exists)\n"
+        ),
+        new=(
+            '    """Saves weights and training state."""\n'
+            '    _tinker_it_record_ttl("weights", request.model_id, request.path, request.ttl_seconds)\n'
+            "    # Create pending checkpoint entry (validates model exists)\n"
+        ),
+    ),
+    Patch(
+        file="tinker/api.py",
+        why="(the recording half of the TTL patch above, for save_weights_for_sampler).",
+        old=(
+            '    """Saves weights in a format compatible with sampling/inference servers."""\n'
+            "    # Get the model (validates it exists and gives us the session_id)\n"
+        ),
+        new=(
+            '    """Saves weights in a format compatible with sampling/inference servers."""\n'
+            "    if request.path is not None:  # [tinker_it patch] named (persisted) sampler checkpoints\n"
+            '        _tinker_it_record_ttl("sampler_weights", request.model_id, request.path, request.ttl_seconds)\n'
+            "    # Get the model (validates it exists and gives us the session_id)\n"
+        ),
+    ),
 )
 
 

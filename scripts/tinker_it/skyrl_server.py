@@ -61,13 +61,17 @@ def bundled_smollm2_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def make_tiny_model(dest: Path, *, seed: int = 0) -> Path:
+def make_tiny_model(
+    dest: Path, *, seed: int = 0, chat_template: str | None = None, extra_tokens: tuple[str, ...] = ()
+) -> Path:
     """Save a tiny random Llama with SmolLM2's tokenizer into ``dest`` (reused when already there).
 
     Args:
         dest: Target directory. Its path must not contain exactly two slashes: the SDK's
             ``get_tokenizer()`` reads such a name as ``<org>/<model>/<variant>`` and asks the hub.
         seed: Seed for the random weights.
+        chat_template: A chat template to give the tokenizer instead of SmolLM2's (e.g. a Qwen3.5-style one).
+        extra_tokens: Tokens the template needs as single tokens (e.g. ``<think>``), added to the vocabulary.
 
     Returns:
         ``dest``.
@@ -79,9 +83,14 @@ def make_tiny_model(dest: Path, *, seed: int = 0) -> Path:
         return dest
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
+    from tokenizers import AddedToken
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     tokenizer = AutoTokenizer.from_pretrained(bundled_smollm2_dir(), gguf_file=BUNDLED_GGUF)
+    if extra_tokens:
+        tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in extra_tokens])
+    if chat_template is not None:
+        tokenizer.chat_template = chat_template
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=64,
@@ -103,35 +112,93 @@ def make_tiny_model(dest: Path, *, seed: int = 0) -> Path:
     return dest
 
 
+def add_to_hub_cache(model_dir: Path, repo_id: str, cache_dir: Path) -> Path:
+    """Make ``model_dir``'s tokenizer and config loadable as hub id ``repo_id`` from ``cache_dir``, offline.
+
+    The SDK's ``get_tokenizer()`` loads a Tinker model's tokenizer by its hub name (e.g. ``Qwen/Qwen3.5-4B``); with
+    ``HF_HUB_CACHE=cache_dir`` and ``HF_HUB_OFFLINE=1`` that name then resolves to these files, as it would from a
+    cache filled by an earlier download. Returns the snapshot directory.
+    """
+    import hashlib
+
+    revision = hashlib.sha1(repo_id.encode()).hexdigest()  # any 40-hex commit id names the snapshot
+    repo = cache_dir / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / revision
+    snapshot.mkdir(parents=True, exist_ok=True)
+    for path in model_dir.iterdir():
+        if path.is_file() and not path.name.endswith(".safetensors"):
+            shutil.copy2(path, snapshot / path.name)
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / "main").write_text(revision, encoding="utf-8")
+    return snapshot
+
+
 class SkyRLServer:
     """A SkyRL Tinker-API server process (API + engine) in its own process group.
 
     Args:
-        model_dir: Base model directory (see :func:`make_tiny_model`); it is also the model's name.
+        model_dir: Base model directory (see :func:`make_tiny_model`).
         workdir: Where the database, checkpoints and log go; fresh per server, since SkyRL keeps
             LoRA slots of old sessions in its database.
         port: TCP port on 127.0.0.1; ``None`` picks a free one.
         python: Interpreter with skyrl installed and patched; default: this one.
+        model_name: The name the server offers the model under (e.g. ``Qwen/Qwen3.5-4B``); default: ``model_dir``.
+        gradient_scale: ``sum`` (Tinker's: the gradient of the summed loss) or ``mean`` (SkyRL's own).
+
+    Attributes:
+        control_path: The simulated queue's control file (see :meth:`hold`).
     """
 
-    def __init__(self, model_dir: Path, workdir: Path, port: int | None = None, python: str | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        workdir: Path,
+        port: int | None = None,
+        python: str | None = None,
+        model_name: str | None = None,
+        gradient_scale: str = "sum",
+    ) -> None:
         self.model_dir = Path(model_dir)
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.python = python or sys.executable
+        self.model_name = model_name or str(self.model_dir)
+        self.gradient_scale = gradient_scale
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.workdir / "server.log"
+        self.control_path = self.workdir / "queue_control.json"
         self._process: subprocess.Popen[bytes] | None = None
+
+    def hold(self, request_types: list[str], hold_s: float, skip: int = 0, count: int = 1, reason: str = "") -> None:
+        """Hold requests in a simulated queue, as a busy Tinker does.
+
+        Of the requests of ``request_types`` (``forward_backward``, ``optim_step``, ``sample``, ...) first polled
+        from now on, the ones after the first ``skip`` (``count`` of them) are answered "try again, queued
+        (paused_capacity)" until ``hold_s`` seconds after they were first polled; then they complete as usual.
+        """
+        rules = {"request_types": request_types, "hold_s": hold_s, "skip": skip, "count": count}
+        if reason:
+            rules["reason"] = reason
+        rules["written_at"] = time.time()  # a new file is a new queue even with the same rules
+        tmp = self.control_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rules), encoding="utf-8")
+        tmp.replace(self.control_path)
+
+    def release(self) -> None:
+        """Stop holding requests."""
+        self.control_path.unlink(missing_ok=True)
 
     def command(self) -> list[str]:
         """The server's command line."""
         backend_config = {"max_lora_adapters": MAX_LORA_ADAPTERS, "max_lora_rank": MAX_LORA_RANK}
+        model = ["--base-model", self.model_name]
+        if self.model_name != str(self.model_dir):
+            model += ["--base-model-checkpoint-path", str(self.model_dir)]
         return [
             self.python,
             "-m",
             "skyrl.tinker.api",
-            "--base-model",
-            str(self.model_dir),
+            *model,
             "--backend",
             "jax",
             "--host",
@@ -154,6 +221,8 @@ class SkyRLServer:
         """
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, JAX_PLATFORMS="cpu", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+        env.update(TINKER_IT_CONTROL=str(self.control_path), TINKER_IT_GRADIENT_SCALE=self.gradient_scale)
+        self.release()
         with self.log_path.open("ab") as log:
             # Own session = own process group: stop() reaches the engine subprocess the API starts.
             self._process = subprocess.Popen(
@@ -233,19 +302,55 @@ def stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, interrupt)
 
 
+# The Qwen3.5 stand-in: a tiny model offered under the name of Tinker's replacement for the retired default model,
+# whose tokenizer carries a Qwen3.5-style chat template (tests/chat_templates.py).
+QWEN3_5_NAME = "Qwen/Qwen3.5-4B"
+
+
+def make_qwen3_5_stand_in(root: Path) -> tuple[Path, Path]:
+    """A tiny model with a Qwen3.5-style chat template, and a hub cache where its tokenizer loads as
+    ``Qwen/Qwen3.5-4B``. Returns ``(model_dir, hub_cache)``: serve the one, point ``HF_HUB_CACHE`` at the other."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.chat_templates import QWEN3_5_TEMPLATE, THINK_TOKENS
+
+    model_dir = make_tiny_model(
+        root / "models" / "tiny-qwen3.5", chat_template=QWEN3_5_TEMPLATE, extra_tokens=THINK_TOKENS
+    )
+    hub_cache = root / "hub-cache"
+    add_to_hub_cache(model_dir, QWEN3_5_NAME, hub_cache)
+    return model_dir, hub_cache
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Serve until interrupted, printing the base URL and model directory."""
+    """Serve until interrupted, printing the base URL and model name."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, required=True, help="database, checkpoints, log and model go here")
     parser.add_argument("--port", type=int, default=None, help="default: a free port")
+    parser.add_argument(
+        "--gradient-scale", choices=["sum", "mean"], default="sum", help="sum: Tinker's (default); mean: SkyRL's"
+    )
+    parser.add_argument(
+        "--qwen3-5", action="store_true", help=f"offer a tiny Qwen3.5-style model as {QWEN3_5_NAME} (only that model)"
+    )
     args = parser.parse_args(argv)
     workdir = args.workdir.resolve()
-    model_dir = make_tiny_model(workdir / "models" / "tiny-llama")
-    server = SkyRLServer(model_dir, workdir / "server", port=args.port)
+    env_hint = ""
+    if args.qwen3_5:
+        model_dir, hub_cache = make_qwen3_5_stand_in(workdir)
+        model_name = QWEN3_5_NAME
+        env_hint = f"\nclients need HF_HUB_CACHE={hub_cache} HF_HUB_OFFLINE=1 to load its tokenizer"
+    else:
+        model_dir = make_tiny_model(workdir / "models" / "tiny-llama")
+        model_name = str(model_dir)
+    server = SkyRLServer(
+        model_dir, workdir / "server", port=args.port, model_name=model_name, gradient_scale=args.gradient_scale
+    )
     stop_on_sigterm()
     started = time.monotonic()
     with server:
-        print(f"base_url   {server.base_url}\nbase_model {model_dir}\nlog        {server.log_path}", flush=True)
+        print(
+            f"base_url   {server.base_url}\nbase_model {model_name}\nlog        {server.log_path}{env_hint}", flush=True
+        )
         print(f"healthy after {time.monotonic() - started:.1f} s; Ctrl-C stops it", flush=True)
         try:
             while server.running():

@@ -107,8 +107,8 @@ class QueueWatch:
 
     def describe(self) -> str:
         if self.state in (None, "active"):
-            return "queued or running on the service"
-        return f"queued by the service ({self.state}{': ' + self.reason if self.reason else ''})"
+            return "no answer yet: queued or running"
+        return f"the service reports it queued: {self.state}{', ' + self.reason if self.reason else ''}"
 
     @classmethod
     def install(cls, sdk_training_client: Any) -> QueueWatch:
@@ -137,6 +137,8 @@ class TinkerFuture(Generic[T]):
         notice_interval_s: While waiting, log that the request is queued this often (``None``: never).
         queue: Where the service's queue state for this request is kept, for the notices.
         timeout_hint: What to tell the user when the time limit is reached.
+        unreachable_limit_s: With notices on: give up when the service's health endpoint has not answered for this
+            long (a queued request waits; a service that is gone is a failure, although the SDK would retry forever).
     """
 
     def __init__(
@@ -151,6 +153,7 @@ class TinkerFuture(Generic[T]):
         notice_interval_s: float | None = None,
         queue: QueueWatch | None = None,
         timeout_hint: str = "raise --remote_timeout_s or try again later.",
+        unreachable_limit_s: float | None = None,
     ) -> None:
         self._submit = submit
         self._operation = operation
@@ -166,6 +169,8 @@ class TinkerFuture(Generic[T]):
         self._future = _sdk_call(submit, operation, where).future()
         self._lock = threading.Lock()
         self._notices = 0
+        self._unreachable_limit_s = unreachable_limit_s
+        self._unreachable_since: float | None = None
 
     @property
     def operation(self) -> str:
@@ -243,17 +248,52 @@ class TinkerFuture(Generic[T]):
             return
         self._notices += 1
         waited = time.monotonic() - self._submitted_at
-        state = self._queue.describe() if self._queue is not None else "queued or running on the service"
-        limit = "no time limit" if self._timeout_s is None else f"up to {_duration(self._timeout_s)}"
+        state = self._queue.describe() if self._queue is not None else "no answer yet: queued or running"
+        if not self._service_answers():
+            gone = time.monotonic() - (self._unreachable_since or time.monotonic())
+            logger.warning(
+                "Tinker %s: no answer for %s, and the service at %s has not answered at all for %s (connection "
+                "lost?); giving up if it stays silent for %s.",
+                self._operation,
+                _duration(waited),
+                self._where,
+                _duration(gone),
+                _duration(self._unreachable_limit_s or 0),
+            )
+            return
+        limit = "without a time limit" if self._timeout_s is None else f"up to {_duration(self._timeout_s)}"
         logger.warning(
-            "Tinker %s: queued, waiting %s so far (%s; server %s). Waiting is not failing: the run waits %s; "
-            "Ctrl-C stops it with a checkpoint once the current step is done.",
+            "Tinker %s: queued for %s (%s; server %s). Waiting is not failing: the run waits %s; "
+            "Ctrl-C stops it cleanly once the step in flight is done.",
             self._operation,
             _duration(waited),
             state,
             self._where,
             limit,
         )
+
+    def _service_answers(self) -> bool:
+        """Probe the service's health endpoint; raise once it has been silent for ``unreachable_limit_s``.
+
+        Raises:
+            TinkerUnreachableError: The service has not answered for too long.
+        """
+        if self._unreachable_limit_s is None:
+            return True
+        try:
+            httpx.get(self._where + HEALTH_PATH, timeout=min(10.0, self._unreachable_limit_s))
+        except httpx.TransportError:
+            now = time.monotonic()
+            self._unreachable_since = self._unreachable_since or now
+            if now - self._unreachable_since >= self._unreachable_limit_s:
+                raise TinkerUnreachableError(
+                    f"Tinker {self._operation}: the service at {self._where} has not answered for "
+                    f"{_duration(now - self._unreachable_since)} (connection lost, or the service is down). "
+                    "Resume later from the last checkpoint with --resume_from."
+                ) from None
+            return False
+        self._unreachable_since = None
+        return True
 
     def _after_timeout(self, timed_out: concurrent.futures.Future[Any], limit: float | None) -> None:
         """Resubmit after a timed-out attempt when retries are left, else raise."""
@@ -279,8 +319,10 @@ class TinkerFuture(Generic[T]):
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.3g} s"
     if seconds < 120:
-        return f"{seconds:g} s" if seconds == int(seconds) else f"{seconds:.0f} s"
+        return f"{seconds:.0f} s"
     if seconds < 2 * 3600:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
@@ -321,6 +363,7 @@ class RequestLimits:
             notice_interval_s=self.notice_interval_s,
             queue=queue,
             timeout_hint="raise --train_timeout_s (0: no limit) or try again later.",
+            unreachable_limit_s=self.timeout_s,
         )
 
     def quick(

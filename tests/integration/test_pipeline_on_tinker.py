@@ -6,8 +6,9 @@ real Tinker-API server of conftest.py through the official SDK.
 from __future__ import annotations
 
 import json
-import os
 import re
+import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +19,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_records
-from tests.integration.conftest import API_KEY, REPO_ROOT
+from tests.integration.helpers import (
+    checkpoint_ttls,
+    cli_env,
+    explain,
+    finished_sessions,
+    run_cli,
+    server_rows,
+    train_losses,
+)
 
 pytestmark = pytest.mark.tinker_it
 
@@ -40,7 +49,6 @@ TRAIN_FLAGS = [
     "--max_new_tokens", "16",
     "--run_name", RUN,
 ]  # fmt: skip
-CLI_TIMEOUT_S = 900
 
 
 @dataclass
@@ -63,31 +71,6 @@ class Workspace:
 
     def registry(self) -> dict[str, Any]:
         return json.loads((self.checkpoints / RUN / "checkpoints.json").read_text(encoding="utf-8"))
-
-
-def run_cli(
-    module: str, args: list[str], cwd: Path, timeout_s: float = CLI_TIMEOUT_S
-) -> subprocess.CompletedProcess[str]:
-    """``python -m <module> <args>`` as a user runs it, with a Tinker API key in the environment."""
-    env = dict(os.environ, TINKER_API_KEY=API_KEY, HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO_ROOT))
-    env.pop("TINKER_BASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def explain(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\n--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
-
-
-def train_losses(metrics: list[dict[str, Any]]) -> dict[int, float]:
-    return {m["step"]: m["train/loss"] for m in metrics if "train/loss" in m}
 
 
 @pytest.fixture(scope="module")
@@ -180,13 +163,142 @@ def test_evaluate_scores_a_checkpoint_sampled_on_tinker(workspace: Workspace, fi
         assert 0.0 <= evaluation["report"][key] <= 1.0
 
 
-def test_the_default_model_is_checked_against_what_the_server_offers(workspace: Workspace) -> None:
-    """Without --base_model a Tinker run uses Qwen/Qwen3-4B-Instruct-2507; this server only has its tiny model."""
+def test_without_the_default_model_or_its_replacement_training_stops_with_a_command_that_works(
+    workspace: Workspace,
+) -> None:
+    """This server offers neither Qwen/Qwen3-4B-Instruct-2507 nor Qwen/Qwen3.5-4B, only its tiny model: the default
+    command stops at once, lists what is offered, and prints the exact command to run instead, which works."""
     args = ["--backend", "tinker", "--base_url", workspace.base_url, "--num_steps", "1", "--run_name", "default-model"]
-    result = run_cli("sft.train", [*args, *workspace.paths()], workspace.root)
-    assert result.returncode != 0, explain(result)
-    assert "does not offer base model 'Qwen/Qwen3-4B-Instruct-2507'" in result.stderr, explain(result)
-    assert workspace.base_model in result.stderr and "--base_model Qwen/Qwen3.5-4B" in result.stderr
+    args += ["--validation_samples", "0", *workspace.paths()]
+    start = time.monotonic()
+    result = run_cli("sft.train", args, workspace.root)
+    assert result.returncode == 2, explain(result)
+    assert time.monotonic() - start < 120  # at once: no model created, nothing retried
+    assert "does not offer the base model 'Qwen/Qwen3-4B-Instruct-2507'" in result.stderr, explain(result)
+    assert f"Models offered for training and sampling: {workspace.base_model}." in result.stderr
+    assert not (workspace.checkpoints / "default-model").exists()  # nothing registered for a run that never started
+    command = result.stderr.split("Run: ", 1)[1].strip().splitlines()[0]
+    argv = shlex.split(command)
+    assert argv[:3] == ["python", "-m", "sft.train"] and argv[-2:] == ["--base_model", workspace.base_model]
+    retry = run_cli("sft.train", argv[3:], workspace.root)
+    assert retry.returncode == 0, explain(retry)
+    assert json.loads((workspace.checkpoints / "default-model" / "checkpoints.json").read_text())["base_model"] == (
+        workspace.base_model
+    )
+
+
+def test_ctrl_c_while_a_step_is_queued_checkpoints_exactly_and_the_printed_command_resumes_it(
+    workspace: Workspace, tinker_server: Any, first_run_metrics: list[dict[str, Any]]
+) -> None:
+    """Ctrl-C during a long queue wait: the step in flight finishes, a checkpoint of exactly the steps applied is
+    saved (with step N+1's forward_backward already submitted ahead), and the printed command resumes from it with
+    the losses of the uninterrupted run."""
+    run = "interrupted"
+    # The third forward_backward (step 3) waits in the simulated queue for 40 s.
+    tinker_server.hold(["forward_backward"], hold_s=40, skip=2, count=1)
+    args = [*TRAIN_FLAGS[:-1], run, "--num_steps", str(NUM_STEPS), "--checkpoint_interval", "100"]
+    args += ["--queue_notice_interval_s", "3", "--base_url", workspace.base_url, "--base_model", workspace.base_model]
+    args += workspace.paths()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sft.train", *args],
+        cwd=workspace.root,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stderr: list[str] = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            stderr.append(line)
+            if "Tinker forward_backward: queued for" in line and "paused_capacity" in line:
+                process.send_signal(signal.SIGINT)
+                break
+        rest, _ = process.communicate(timeout=600)
+        stderr.append(rest or "")
+    finally:
+        tinker_server.release()
+        if process.poll() is None:
+            process.kill()
+    text = "".join(stderr)
+    assert process.returncode == 130, text[-6000:]
+    match = re.search(r"saved (checkpoint_step_(\d+)) \(exactly (\d+) steps\)", text)
+    assert match, text[-6000:]
+    name, step = match.group(1), int(match.group(2))
+    assert step == 3 == int(match.group(3))  # the held step finished; the one submitted ahead was not applied
+    registry = json.loads((workspace.checkpoints / run / "checkpoints.json").read_text(encoding="utf-8"))
+    assert registry["checkpoints"][name]["step"] == step and "final_checkpoint" not in registry["checkpoints"]
+    assert list(finished_sessions(tinker_server).values()).count("interrupted") >= 1
+
+    resume = shlex.split(text.split("Resume with:", 1)[1].strip().splitlines()[0])
+    assert resume[:3] == ["python", "-m", "sft.train"] and resume[-4:] == ["--run_name", run, "--resume_from", name]
+    resumed = run_cli("sft.train", resume[3:], workspace.root)
+    assert resumed.returncode == 0, explain(resumed)
+    losses = train_losses([json.loads(x) for x in (workspace.logs / run / "metrics.jsonl").read_text().splitlines()])
+    reference = train_losses(first_run_metrics)
+    assert sorted(losses) == list(range(1, NUM_STEPS + 1))
+    for s in range(1, NUM_STEPS + 1):  # the same batches, the same weights: the same losses, before and after
+        assert losses[s] == pytest.approx(reference[s], rel=1e-4), (s, losses[s], reference[s])
+
+
+def test_periodic_checkpoints_expire_after_a_week_and_the_final_one_never(
+    workspace: Workspace, tinker_server: Any, first_run: Any
+) -> None:
+    # The first run's model (the resume test re-saves final_checkpoint from another client later).
+    name = f"checkpoint_step_{CHECKPOINT_INTERVAL}"
+    model_id = workspace.registry()["checkpoints"][name]["state_path"].split("/")[2]
+    saves = {
+        (e["kind"], e["name"]): e["ttl_seconds"] for e in checkpoint_ttls(tinker_server) if e["model_id"] == model_id
+    }
+    for kind in ("weights", "sampler_weights"):
+        assert saves[(kind, f"checkpoint_step_{CHECKPOINT_INTERVAL}")] == 7 * 24 * 3600
+        assert saves[(kind, "final_checkpoint")] is None
+
+
+def test_every_command_closes_its_session(workspace: Workspace, tinker_server: Any, first_run: Any) -> None:
+    before = finished_sessions(tinker_server)
+    output = workspace.root / "eval-close.json"
+    args = ["final_checkpoint", "--num_samples", "2", "--run", RUN, "--max_new_tokens", "8", "--no_execute"]
+    args += ["--checkpoint_dir", str(workspace.checkpoints), "--output", str(output)]
+    result = run_cli("sft.evaluate", args, workspace.root)
+    assert result.returncode == 0, explain(result)
+    after = finished_sessions(tinker_server)
+    new = {sid: how for sid, how in after.items() if sid not in before}
+    assert list(new.values()) == ["success"], after  # evaluate's session, ended as a success
+    assert "success" in before.values()  # and the training run's (first_run) before it
+
+
+def test_greedy_sampling_asks_for_top_k_1_at_temperature_0(tinker_server: Any, first_run: Any) -> None:
+    """Validation during training sampled greedily: every sample request carried temperature 0 and top_k 1."""
+    rows = server_rows(tinker_server, "SELECT request_data FROM futures WHERE request_type = 'SAMPLE'")
+    rows += server_rows(tinker_server, "SELECT request_data FROM futures WHERE request_type = 'sample'")
+    params = [json.loads(data)["sampling_params"] for (data,) in rows]
+    assert params, "no sample requests recorded"
+    assert all(p["temperature"] == 0.0 and p["top_k"] == 1 for p in params), params[:3]
+
+
+def test_evaluating_a_run_whose_model_was_retired_says_so_at_once(workspace: Workspace) -> None:
+    """A run trained on Qwen/Qwen3-4B-Instruct-2507, which the service no longer offers."""
+    run = "retired-model-run"
+    run_dir = workspace.checkpoints / run
+    run_dir.mkdir(parents=True)
+    config = {"backend": "tinker", "base_url": workspace.base_url, "data_path": str(workspace.data)}
+    entry = {"step": 600, "state_path": "tinker://run-2026/weights/final_checkpoint"}
+    entry["sampler_path"] = "tinker://run-2026/sampler_weights/final_checkpoint"
+    registry = {"run_name": run, "backend": "tinker", "base_model": "Qwen/Qwen3-4B-Instruct-2507", "config": config}
+    registry["checkpoints"] = {"final_checkpoint": {**entry, "saved_at": "2026-05-01T10:00:00+00:00"}}
+    (run_dir / "checkpoints.json").write_text(json.dumps(registry), encoding="utf-8")
+    start = time.monotonic()
+    args = ["final_checkpoint", "--run", run, "--checkpoint_dir", str(workspace.checkpoints)]
+    result = run_cli("sft.evaluate", args, workspace.root)
+    assert result.returncode == 2, explain(result)
+    assert time.monotonic() - start < 120
+    message = result.stderr
+    assert "Cannot evaluate final_checkpoint of run retired-model-run" in message, explain(result)
+    assert "'Qwen/Qwen3-4B-Instruct-2507', which Tinker at" in message and "no longer offers" in message
+    assert f"Models offered for training and sampling: {workspace.base_model}." in message
+    assert "Traceback" not in message and "sending it again" not in message
 
 
 def test_an_unreachable_service_stops_training_within_the_timeout(tmp_path: Path) -> None:

@@ -210,3 +210,40 @@ def test_the_base_model_itself_can_be_sampled(tinker_service: Any, base_model: s
     assert sampler.get_base_model() == base_model
     response = sampler.sample(prompt_input(trained.tokenizer), 1, types.SamplingParams(max_tokens=4)).result()
     assert 1 <= len(response.sequences[0].tokens) <= 4
+
+
+def grad_norm(optim: types.OptimStepResponse) -> float:
+    (value,) = [v for k, v in (optim.metrics or {}).items() if k.endswith("grad_norm")]
+    return value
+
+
+def test_the_gradient_is_that_of_the_summed_loss_as_on_tinker(tinker_service: Any, base_model: str) -> None:
+    """Tinker's cross_entropy is a sum over weighted tokens, so the same datum twice doubles the gradient (a mean
+    over sequences or tokens would leave it unchanged)."""
+    client = tinker_service.create_lora_training_client(base_model, rank=8, seed=3).result()
+    datum = make_datum(client.get_tokenizer())
+    still = ADAM.model_copy(update={"learning_rate": 0.0})
+    client.forward_backward([datum], "cross_entropy").result()
+    once = grad_norm(client.optim_step(still).result())
+    client.forward_backward([datum, datum], "cross_entropy").result()
+    twice = grad_norm(client.optim_step(still).result())
+    assert twice == pytest.approx(2 * once, rel=1e-3)
+    weighted_tokens = sum(datum.loss_fn_inputs["weights"].data)
+    assert once > 1.0 and weighted_tokens > 10  # a sum over ~20 tokens: far above a clip norm of 1
+
+
+def test_the_server_clips_the_gradient_norm_it_is_given(tinker_service: Any, base_model: str) -> None:
+    """grad_clip_norm reaches the optimizer: clipped to 1e-9 (far below Adam's eps), a step barely moves the model;
+    unclipped, the same step does."""
+    losses = {}
+    for clip in (1e-9, 0.0):
+        client = tinker_service.create_lora_training_client(base_model, rank=8, seed=4).result()
+        datum = make_datum(client.get_tokenizer())
+        before = loss_now(client, datum)
+        client.forward_backward([datum], "cross_entropy").result()
+        client.optim_step(ADAM.model_copy(update={"learning_rate": 5e-2, "grad_clip_norm": clip})).result()
+        losses[clip] = (before, loss_now(client, datum))
+    clipped_before, clipped_after = losses[1e-9]
+    free_before, free_after = losses[0.0]
+    assert clipped_before == pytest.approx(free_before, rel=1e-6)  # same seed, same start
+    assert abs(clipped_after - clipped_before) < 0.01 * abs(free_after - free_before)

@@ -6,6 +6,7 @@ These need no Tinker-API server (only the `tinker` SDK), so they also run in the
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -133,3 +134,53 @@ def test_models_offered_only_for_sampling_are_refused_for_training(closed_port: 
     )
     with pytest.raises(ValueError, match=r"not for training.*offered for training and sampling: org/both"):
         service.create_lora_training_client("org/sample-only")
+
+
+def test_a_queued_training_request_waits_past_the_quick_limit_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    """A training request has no quick time limit: while the service answers, it waits and says "queued"."""
+    import http.server
+    import threading
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    answer: concurrent.futures.Future[str] = concurrent.futures.Future()
+    threading.Timer(2.0, answer.set_result, ("done",)).start()
+    try:
+        future: TinkerFuture[str] = TinkerFuture(
+            lambda: AwaitableConcurrentFuture(answer),
+            operation="forward_backward",
+            where=f"http://127.0.0.1:{server.server_address[1]}",
+            timeout_s=None,
+            notice_interval_s=0.4,
+            unreachable_limit_s=0.5,
+        )
+        with caplog.at_level(logging.WARNING, logger="sft.engines.tinker_engine"):
+            assert future.result() == "done"
+    finally:
+        server.shutdown()
+    notices = [r.getMessage() for r in caplog.records if "forward_backward: queued for" in r.getMessage()]
+    assert len(notices) >= 3 and all("Waiting is not failing" in n for n in notices), notices
+
+
+def test_a_training_request_gives_up_when_the_service_is_gone(closed_port: int) -> None:
+    """Queued is not failing, but a service that stopped answering is: the SDK alone would retry forever."""
+    future: TinkerFuture[str] = TinkerFuture(
+        never_answering,
+        operation="forward_backward",
+        where=f"http://127.0.0.1:{closed_port}",
+        timeout_s=None,
+        notice_interval_s=0.2,
+        unreachable_limit_s=0.5,
+    )
+    start = time.monotonic()
+    with pytest.raises(TinkerUnreachableError, match="has not answered for"):
+        future.result()
+    assert time.monotonic() - start < 5

@@ -166,8 +166,10 @@ def resolve_tinker_model(cfg: TrainConfig, service: Any) -> tuple[str, str | Non
         )
         return REPLACEMENT_MODEL, notice
     supported = [m for m in offered if renderer_for_name(m)[0] is not None]
-    suggestion = REPLACEMENT_MODEL if REPLACEMENT_MODEL in offered else (supported[0] if supported else None)
-    why = "(Tinker retires models; BASE_MODEL was retired on 2026-06-12)" if asked == BASE_MODEL else ""
+    # The replacement, else a model whose name this project knows, else whatever is offered (its chat template
+    # then decides whether it can be used).
+    suggestion = REPLACEMENT_MODEL if REPLACEMENT_MODEL in offered else (supported or offered or [None])[0]
+    why = "(Tinker retires models; this one was retired on 2026-06-12)" if asked == BASE_MODEL else ""
     message = f"Tinker at {service.base_url} does not offer the base model {asked!r} {why}".rstrip() + ". "
     message += (
         ("Models offered for training and sampling: " + ", ".join(offered) + ".")

@@ -215,7 +215,7 @@ def test_ctrl_c_while_a_step_is_queued_checkpoints_exactly_and_the_printed_comma
             if "Tinker forward_backward: queued for" in line and "paused_capacity" in line:
                 process.send_signal(signal.SIGINT)
                 break
-        rest, _ = process.communicate(timeout=600)
+        _, rest = process.communicate(timeout=600)
         stderr.append(rest or "")
     finally:
         tinker_server.release()

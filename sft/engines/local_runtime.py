@@ -50,11 +50,21 @@ class ModelRunner:
         self.device = device
         self.autocast = autocast
         self.executor = SerialExecutor(name="local-engine")
+        self.weights_version = 0
+        """Bumped by whoever changes the weights (an optimizer step, a loaded adapter): see ``weights_key``."""
 
     def autocast_context(self) -> Any:
         if self.autocast is None:
             return torch.autocast(self.device.type, enabled=False)
         return torch.autocast(self.device.type, dtype=self.autocast)
+
+    def weights_key(self) -> tuple[Any, ...]:
+        """Changes whenever the weights may have changed, so results computed from them (a cached prompt prefix)
+        can be reused only while it stays equal: ``weights_version``, the compute precision, and each parameter's
+        identity and in-place version counter (bumped by ``copy_`` and by the default optimizers; fused optimizers
+        do not bump it, which is what ``weights_version`` is for)."""
+        params = tuple((id(p), p._version) for p in self.model.parameters())
+        return (self.weights_version, self.autocast, str(self.device), params)
 
     @property
     def pad_id(self) -> int:

@@ -1,7 +1,18 @@
-"""The local engine's sampling client: Tinker's ``SamplingClient`` surface over ``transformers`` generation.
+"""The local engine's sampling client: Tinker's ``SamplingClient`` surface over a ``transformers`` model.
 
-Requests made while earlier ones wait are generated together in one batch, in order with the training requests
-submitted to the same model.
+Requests made while earlier ones wait (or run) are generated together, in order with the training requests submitted
+to the same model. Generation is our own loop around the model's forward with a ``DynamicCache``:
+
+- rows are sorted by prompt length and run in batches of up to ``max_batch``; a row that finishes (stop token, stop
+  string or ``max_tokens``) leaves the batch at once, and when the batch has shrunk to half, waiting rows are
+  prefilled and join it (continuous batching), so finished rows cost nothing and the batch stays full;
+- the longest common token prefix of the rows being prefilled (every prompt here starts with the same system prompt)
+  is run once, its keys and values kept for the current weights and shared by every row;
+- greedy is the argmax (temperature 0); otherwise temperature, top-k and top-p sampling;
+- each sampled token's logprob (under the model's own distribution) is kept, never the full-vocabulary logits.
+
+Rows of one batch have different lengths: a row's cache is left-padded (masked columns, possibly between the shared
+prefix and the row's own tokens) and its position ids are those of an unpadded single-row run.
 """
 
 from __future__ import annotations
@@ -10,18 +21,32 @@ import concurrent.futures
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tinker import types
+from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer
+from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
 
 from sft.engines.futures import LocalFuture
 from sft.engines.local_runtime import LocalEngineError, ModelRunner
 
 # How long a sampling batch waits for more requests to join it before generating.
 BATCH_LINGER_S = 0.02
+# A shared prefix shorter than this is not worth a cache entry.
+MIN_SHARED_PREFIX = 8
+# Prefixes kept per weight version.
+PREFIX_CACHE_SIZE = 4
+# Greedy rows of a batch this small (tokens fed per pass, with guesses) also check guessed tokens: see _speculate.
+SPECULATE_BUDGET = 16
+SPECULATE_MAX_DRAFT = 8
+# Waiting rows join a running batch when it has shrunk to this fraction of ``max_batch``.
+REFILL_FRACTION = 0.5
 
 
 @dataclass
@@ -30,6 +55,8 @@ class _SampleRequest:
     num_samples: int
     params: types.SamplingParams
     future: Any
+    sequences: list[types.SampledSequence | None] = field(default_factory=list)
+    remaining: int = 0
 
 
 @dataclass
@@ -39,15 +66,62 @@ class _Batch:
     closed: bool = False
 
 
+@dataclass
+class _Row:
+    """One sequence being generated."""
+
+    request: _SampleRequest
+    index: int
+    prompt: list[int]
+    tokens: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Running:
+    """The rows being decoded together: their cache, attention mask (columns of the cache), next positions, and the
+    logits of their next token."""
+
+    rows: list[_Row]
+    cache: Any
+    mask: torch.Tensor
+    positions: torch.Tensor
+    logits: torch.Tensor
+
+
+@dataclass
+class _Stops:
+    ids: frozenset[int]
+    strings: list[str]
+
+
 class LocalSamplingClient:
     """Generates completions (Tinker's ``SamplingClient`` surface): batched across concurrent requests,
     greedy at temperature 0, with a KV cache, stopping at the stop tokens."""
 
-    def __init__(self, runner: ModelRunner, max_batch: int = 32) -> None:
+    def __init__(
+        self,
+        runner: ModelRunner,
+        max_batch: int = 32,
+        *,
+        refill_fraction: float = REFILL_FRACTION,
+        share_prefix: bool = True,
+    ) -> None:
+        """``max_batch`` rows are decoded together at most; waiting rows join when the batch has shrunk to
+        ``refill_fraction`` of it (0: only when it is empty); ``share_prefix`` runs a common prompt prefix once."""
+        if max_batch < 1:
+            raise LocalEngineError(f"max_batch must be >= 1, got {max_batch}")
         self._runner = runner
         self.max_batch = max_batch
+        self.refill_fraction = refill_fraction
+        self.share_prefix = share_prefix
         self._lock = threading.Lock()
         self._open: _Batch | None = None
+        # Shared-prefix keys/values: valid for one weights key, and only while no other job ran on the model.
+        self._prefixes: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
+        self._prefix_key: Any = None
+        self._prefix_generation = 0
+        self._own_generations: set[int] = set()
 
     def get_tokenizer(self) -> Any:
         return self._runner.tokenizer
@@ -58,129 +132,437 @@ class LocalSamplingClient:
     def sample(
         self, prompt: types.ModelInput, num_samples: int, sampling_params: types.SamplingParams, **_: Any
     ) -> LocalFuture[types.SampleResponse]:
-        """Queue one prompt; requests made while earlier ones wait are generated together in one batch."""
+        """Queue one prompt; requests made while earlier ones wait or run are generated together."""
         if num_samples < 1:
             raise LocalEngineError(f"num_samples must be >= 1, got {num_samples}")
+        if sampling_params.max_tokens is None:
+            raise LocalEngineError("SamplingParams.max_tokens is required")
+        tokens = prompt.to_ints()
+        if not tokens:
+            raise LocalEngineError("the prompt is empty")
         future: concurrent.futures.Future[types.SampleResponse] = concurrent.futures.Future()
-        request = _SampleRequest(prompt.to_ints(), num_samples, sampling_params, future)
+        request = _SampleRequest(tokens, num_samples, sampling_params, future)
         executor = self._runner.executor
         with self._lock:
             batch = self._open
-            # Join the waiting batch only if nothing else was submitted to the model since it was queued:
+            # Join the waiting or running batch only if nothing else was submitted to the model since it was queued:
             # that keeps requests in order with training steps.
             if batch is None or batch.closed or batch.generation != executor.generation:
                 batch = _Batch(generation=executor.generation + 1)
                 self._open = batch
                 batch.requests.append(request)
+                self._own_generations.add(batch.generation)
                 executor.submit_raw(self._run_batch, batch)
             else:
                 batch.requests.append(request)
         return LocalFuture(future)
 
+    # -- scheduling -------------------------------------------------------------------------------------------
     def _run_batch(self, batch: _Batch) -> None:
         if len(batch.requests) < self.max_batch:
             time.sleep(BATCH_LINGER_S)
-        with self._lock:
-            batch.closed = True
         try:
-            self._generate(batch.requests)
+            self._serve(batch)
         except BaseException as exc:  # deliver the error to every waiting caller
+            with self._lock:
+                batch.closed = True
             for req in batch.requests:
                 if not req.future.done():
                     req.future.set_exception(exc)
 
-    def _stop_ids(self, params: types.SamplingParams) -> tuple[list[int], list[str]]:
+    def _serve(self, batch: _Batch) -> None:
+        """Generate every request of ``batch``, including those that join while it runs."""
+        self._check_prefixes(batch.generation)
+        pending: dict[str, list[_Row]] = {}
+        taken = 0
+
+        def take_new() -> None:
+            nonlocal taken
+            with self._lock:
+                new = batch.requests[taken:]
+                taken = len(batch.requests)
+            for req in new:
+                req.sequences = [None] * req.num_samples
+                req.remaining = req.num_samples
+                rows = pending.setdefault(req.params.model_dump_json(), [])
+                rows.extend(_Row(req, i, req.prompt) for i in range(req.num_samples))
+                rows.sort(key=lambda row: len(row.prompt))
+
+        while True:
+            take_new()
+            key = next((k for k, rows in pending.items() if rows), None)
+            if key is None:
+                with self._lock:
+                    if taken == len(batch.requests):
+                        batch.closed = True
+                        return
+                continue
+            self._generate(pending[key], pending[key][0].request.params, take_new)
+
+    def _check_prefixes(self, generation: int | None = None) -> None:
+        """Forget cached prefixes if the weights may have changed: the runner's weights key changed, or (given the
+        generation of the batch about to run) another job ran on the model since they were computed."""
+        key = self._runner.weights_key()
+        others_ran = False
+        if generation is not None:
+            with self._lock:
+                between = range(self._prefix_generation + 1, generation)
+                others_ran = any(g not in self._own_generations for g in between)
+                self._own_generations = {g for g in self._own_generations if g > generation}
+            self._prefix_generation = generation
+        if key != self._prefix_key or others_ran:
+            self._prefixes.clear()
+            self._prefix_key = key
+
+    # -- generation -------------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def _generate(self, pending: list[_Row], params: types.SamplingParams, take_new: Any) -> None:
+        """Generate the rows in ``pending`` (shortest prompts first; it may grow while this runs)."""
+        r = self._runner
+        r.model.eval()
+        stops = self._stops(params)
+        max_tokens = int(params.max_tokens or 0)
+        if max_tokens <= 0:
+            for row in pending:
+                self._finish(row, "length")
+            pending.clear()
+            return
+        generator = None
+        if params.seed is not None and params.temperature > 0:
+            generator = torch.Generator(device=r.device).manual_seed(params.seed)
+        plain = self._plain_cache()
+        greedy = params.temperature <= 0
+        refill_at = int(self.max_batch * self.refill_fraction) if plain else 0
+        running: _Running | None = None
+        while True:
+            size = len(running.rows) if running else 0
+            if size <= refill_at:
+                take_new()
+            if pending and size <= refill_at and size < self.max_batch:
+                rows = pending[: self.max_batch - size]
+                del pending[: len(rows)]
+                joined = self._prefill(rows, use_prefix=plain and self.share_prefix)
+                running = joined if running is None else _merge(running, joined)
+            if running is None:
+                return
+            tokens, logprobs = _choose(running.logits, params, generator)
+            keep = []
+            for i, (row, token, logprob) in enumerate(zip(running.rows, tokens.tolist(), logprobs.tolist())):
+                row.tokens.append(token)
+                row.logprobs.append(logprob)
+                reason = self._stop_reason(row, stops, max_tokens)
+                if reason is None:
+                    keep.append(i)
+                else:
+                    self._finish(row, reason)
+            if not keep:
+                running = None
+                continue
+            if len(keep) < len(running.rows):
+                running = _select(running, keep, trim=plain)
+                tokens = tokens[keep]
+            budget = SPECULATE_BUDGET // len(running.rows)
+            if greedy and plain and not pending and budget >= 1:
+                running = self._speculate(running, tokens, min(budget, SPECULATE_MAX_DRAFT), stops, max_tokens)
+            else:
+                self._step(running, tokens)
+
+    def _plain_cache(self) -> bool:
+        """Whether every layer keeps a plain full-attention cache, which rows can share, pad and trim."""
+        cache = DynamicCache(config=self._runner.model.config)
+        return bool(cache.layers) and all(type(layer) is DynamicLayer for layer in cache.layers)
+
+    def _forward(
+        self,
+        input_ids: torch.Tensor,
+        mask: torch.Tensor | None,
+        positions: torch.Tensor | None,
+        cache: Any,
+        keep: int = 1,
+    ) -> Any:
+        """The model's forward pass over ``input_ids`` after ``cache``, with ``mask`` over the cache's columns and
+        the new ones; logits of the last ``keep`` positions."""
+        r = self._runner
+        if (
+            mask is not None
+            and getattr(r.model.config, "_attn_implementation", "sdpa") not in ALL_MASK_ATTENTION_FUNCTIONS
+        ):
+            # An attention function registered without a mask function (the training client's pack-aware
+            # attention) gets no mask from transformers: give it the full one.
+            mask = _boolean_mask(mask, input_ids.shape[1])
+        with r.autocast_context():
+            return r.model(
+                input_ids=input_ids.to(r.device),
+                attention_mask=mask,
+                position_ids=positions,
+                cache=cache,
+                use_cache=True,
+                logits_to_keep=keep,
+            )
+
+    def _prefill(self, rows: list[_Row], use_prefix: bool) -> _Running:
+        """Run the prompts of ``rows`` (after their shared prefix, computed once) into a fresh cache."""
+        r = self._runner
+        prompts = [row.prompt for row in rows]
+        shared, prefix = self._shared_prefix(prompts) if use_prefix else (0, None)
+        width = max(len(p) for p in prompts) - shared
+        n = len(rows)
+        input_ids = torch.full((n, width), r.pad_id, dtype=torch.long)
+        mask = torch.zeros((n, shared + width), dtype=torch.long)
+        positions = torch.zeros((n, width), dtype=torch.long)
+        mask[:, :shared] = 1
+        for i, p in enumerate(prompts):
+            own = len(p) - shared
+            input_ids[i, width - own :] = torch.tensor(p[shared:], dtype=torch.long)
+            mask[i, shared + width - own :] = 1
+            positions[i, width - own :] = torch.arange(shared, len(p))
+        if prefix is None:
+            cache = DynamicCache(config=r.model.config)
+        else:
+            shared_kv = [(k.expand(n, -1, -1, -1), v.expand(n, -1, -1, -1)) for k, v in prefix]
+            cache = DynamicCache(shared_kv, config=r.model.config)
+        mask, positions = mask.to(r.device), positions.to(r.device)
+        out = self._forward(input_ids, mask, positions, cache)
+        lengths = torch.tensor([len(p) for p in prompts], dtype=torch.long, device=r.device)
+        return _Running(rows, out.cache, mask, lengths, out.logits[:, -1].float())
+
+    def _shared_prefix(self, prompts: list[list[int]]) -> tuple[int, list[tuple[torch.Tensor, torch.Tensor]] | None]:
+        """How many leading tokens all ``prompts`` share (each keeps at least one of its own), and their cached
+        keys/values (one row per layer), computing and caching them if needed."""
+        self._check_prefixes()  # a request can join a running batch: weights changed outside the worker show here
+        first = prompts[0]
+        limit = min(len(p) for p in prompts) - 1
+        common = 0
+        while common < limit and all(p[common] == first[common] for p in prompts):
+            common += 1
+        best: tuple[int, ...] = ()
+        for tokens in self._prefixes:
+            if len(best) < len(tokens) <= common and tuple(first[: len(tokens)]) == tokens:
+                best = tokens
+        # A new prefix costs its length in single-row forward positions and saves its extra tokens in every row.
+        if common < MIN_SHARED_PREFIX or len(prompts) * (common - len(best)) <= common:
+            if not best:
+                return 0, None
+            self._prefixes.move_to_end(best)
+            return len(best), self._prefixes[best]
+        ids = torch.tensor([first[:common]], dtype=torch.long)
+        out = self._forward(ids, None, None, None)
+        kv = [(layer.keys, layer.values) for layer in out.cache.layers]
+        self._prefixes[tuple(first[:common])] = kv
+        while len(self._prefixes) > PREFIX_CACHE_SIZE:
+            self._prefixes.popitem(last=False)
+        return common, kv
+
+    def _step(self, running: _Running, tokens: torch.Tensor) -> None:
+        """Feed each row its newest token; keep the logits of the next one."""
+        ones = torch.ones((len(running.rows), 1), dtype=running.mask.dtype, device=running.mask.device)
+        running.mask = torch.cat([running.mask, ones], dim=1)
+        out = self._forward(tokens[:, None], running.mask, running.positions[:, None], running.cache)
+        running.positions = running.positions + 1
+        running.cache = out.cache
+        running.logits = out.logits[:, -1].float()
+
+    def _speculate(
+        self, running: _Running, tokens: torch.Tensor, max_draft: int, stops: _Stops, max_tokens: int
+    ) -> _Running | None:
+        """Greedy only: feed each row its newest token followed by a guess of the next ones (copied from where the
+        row's last tokens occurred before: prompt lookup), keep the guesses the model itself would have chosen, and
+        the logits after the last one kept. One forward pass then yields several tokens for a row that repeats
+        itself, which is what the slowest rows (runaway loops) do. Returns the rows still running."""
+        rows = running.rows
+        drafts = [_draft(row.prompt + row.tokens, min(max_draft, max_tokens - len(row.tokens))) for row in rows]
+        width = 1 + max(len(d) for d in drafts)
+        if width == 1:
+            self._step(running, tokens)
+            return running
+        device = running.mask.device
+        input_ids = torch.full((len(rows), width), self._runner.pad_id, dtype=torch.long)
+        input_ids[:, 0] = tokens.cpu()
+        new_mask = torch.zeros((len(rows), width), dtype=running.mask.dtype)
+        new_mask[:, 0] = 1
+        for i, draft in enumerate(drafts):
+            input_ids[i, 1 : 1 + len(draft)] = torch.tensor(draft, dtype=torch.long)
+            new_mask[i, 1 : 1 + len(draft)] = 1
+        positions = running.positions[:, None] + torch.arange(width, device=device)
+        mask = torch.cat([running.mask, new_mask.to(device)], dim=1)
+        out = self._forward(input_ids, mask, positions, running.cache, keep=width)
+        logits = out.logits.float()
+        chosen = logits.argmax(dim=-1).tolist()
+        logprobs = (
+            logits.gather(-1, input_ids[:, 1:, None].to(device))[..., 0] - logits[:, :-1].logsumexp(-1)
+        ).tolist()
+        keep, accepted = [], []
+        for i, (row, draft) in enumerate(zip(rows, drafts)):
+            taken, reason = 0, None
+            while taken < len(draft) and reason is None and draft[taken] == chosen[i][taken]:
+                row.tokens.append(draft[taken])
+                row.logprobs.append(logprobs[i][taken])
+                taken += 1
+                reason = self._stop_reason(row, stops, max_tokens)
+            accepted.append(taken)
+            new_mask[i, 1 + taken :] = 0
+            if reason is None:
+                keep.append(i)
+            else:
+                self._finish(row, reason)
+        index = torch.tensor(accepted, device=device)
+        running.mask = torch.cat([running.mask, new_mask.to(device)], dim=1)
+        running.positions = running.positions + 1 + index
+        running.logits = logits[torch.arange(len(rows), device=device), index]
+        running.cache = out.cache
+        unused = width - 1 - max(accepted[i] for i in keep) if keep else 0
+        if unused:
+            running.cache.crop(-unused)
+            running.mask = running.mask[:, :-unused]
+        if not keep:
+            return None
+        return running if len(keep) == len(rows) else _select(running, keep, trim=True)
+
+    # -- stopping ---------------------------------------------------------------------------------------------
+    def _stops(self, params: types.SamplingParams) -> _Stops:
+        """Stop token ids and multi-token stop strings (``None``: the end-of-sequence token; ``[]``: none)."""
         tok = self._runner.tokenizer
         if params.stop is None:
-            return [int(tok.eos_token_id)], []
+            return _Stops(frozenset([int(tok.eos_token_id)]), [])
         stops = [params.stop] if isinstance(params.stop, str) else list(params.stop)
-        ids: list[int] = []
+        ids: set[int] = set()
         strings: list[str] = []
         for stop in stops:
             if isinstance(stop, int):
-                ids.append(stop)
+                ids.add(int(stop))
                 continue
             encoded = tok.encode(stop, add_special_tokens=False)
             if len(encoded) == 1:
-                ids.append(encoded[0])
-            else:
+                ids.add(encoded[0])
+            elif stop:
                 strings.append(stop)
-        return ids, strings
+        return _Stops(frozenset(ids), strings)
 
-    def _generate(self, requests: list[_SampleRequest]) -> None:
-        groups: dict[str, list[_SampleRequest]] = {}
-        for req in requests:
-            groups.setdefault(req.params.model_dump_json(), []).append(req)
-        for group in groups.values():
-            rows = [(req, i) for req in group for i in range(req.num_samples)]
-            sequences: dict[int, list[types.SampledSequence]] = {id(req): [] for req in group}
-            for start in range(0, len(rows), self.max_batch):
-                chunk = rows[start : start + self.max_batch]
-                for (req, _), seq in zip(chunk, self._generate_rows([r.prompt for r, _ in chunk], group[0].params)):
-                    sequences[id(req)].append(seq)
-            for req in group:
-                req.future.set_result(types.SampleResponse(sequences=sequences[id(req)]))
+    def _stop_reason(self, row: _Row, stops: _Stops, max_tokens: int) -> str | None:
+        if row.tokens[-1] in stops.ids:
+            return "stop"
+        if stops.strings:
+            # Decode the whole reply: a stop string may span several tokens, and a token may end past it.
+            text = self._runner.tokenizer.decode(row.tokens)
+            previous = self._runner.tokenizer.decode(row.tokens[:-1])
+            longest = max(len(s) for s in stops.strings)
+            tail = text[max(0, len(previous) - longest + 1) :]
+            if any(s in tail for s in stops.strings):
+                return "stop"
+        if len(row.tokens) >= max_tokens:
+            return "length"
+        return None
 
-    @torch.inference_mode()
-    def _generate_rows(self, prompts: list[list[int]], params: types.SamplingParams) -> list[types.SampledSequence]:
-        r = self._runner
-        if params.max_tokens is None:
-            raise LocalEngineError("SamplingParams.max_tokens is required")
-        stop_ids, stop_strings = self._stop_ids(params)
-        width = max(len(p) for p in prompts)
-        # Left padding: every row's last prompt token sits in the same column, where generation starts.
-        inputs = torch.full((len(prompts), width), r.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for i, p in enumerate(prompts):
-            inputs[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
-            mask[i, width - len(p) :] = 1
-        greedy = params.temperature <= 0
-        if params.seed is not None:
-            torch.manual_seed(params.seed)
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": params.max_tokens,
-            "do_sample": not greedy,
-            "pad_token_id": r.pad_id,
-            "eos_token_id": stop_ids or None,
-            "return_dict_in_generate": True,
-            "output_logits": True,
-            "use_cache": True,
-        }
-        if not greedy:
-            kwargs.update(temperature=params.temperature, top_p=params.top_p, top_k=max(params.top_k, 0) or None)
-        else:
-            kwargs.update(temperature=None, top_p=None, top_k=None)
-        if stop_strings:
-            kwargs.update(stop_strings=stop_strings, tokenizer=r.tokenizer)
-        r.model.eval()
-        with r.autocast_context():
-            out = r.model.generate(input_ids=inputs.to(r.device), attention_mask=mask.to(r.device), **kwargs)
-        new_tokens = out.sequences[:, width:].cpu()
-        logprobs = torch.stack([lg.float().log_softmax(-1) for lg in out.logits], dim=1).cpu() if out.logits else None
-        result = []
-        for i in range(len(prompts)):
-            tokens = new_tokens[i].tolist()
-            cut, reason = len(tokens), "length"
-            for j, t in enumerate(tokens):
-                if t in stop_ids:
-                    cut, reason = j + 1, "stop"
-                    break
-            tokens = tokens[:cut]
-            if reason == "length" and stop_strings:
-                text = r.tokenizer.decode(tokens)
-                if any(text.endswith(s) for s in stop_strings):
-                    reason = "stop"
-            lp = (
-                logprobs[i, torch.arange(len(tokens)), torch.tensor(tokens, dtype=torch.long)].numpy()
-                if logprobs is not None and tokens
-                else np.zeros(0, dtype=np.float32)
-            )
-            result.append(
-                types.SampledSequence(
-                    stop_reason=reason,
-                    sequence_id=uuid.uuid4().hex,
-                    tokens_np=np.asarray(tokens, dtype=np.int32),
-                    logprobs_np=np.asarray(lp, dtype=np.float32),
-                )
-            )
-        return result
+    def _finish(self, row: _Row, reason: str) -> None:
+        req = row.request
+        req.sequences[row.index] = types.SampledSequence(
+            stop_reason=reason,
+            sequence_id=uuid.uuid4().hex,
+            tokens_np=np.asarray(row.tokens, dtype=np.int32),
+            logprobs_np=np.asarray(row.logprobs, dtype=np.float32),
+        )
+        req.remaining -= 1
+        if req.remaining == 0 and not req.future.done():
+            req.future.set_result(types.SampleResponse(sequences=list(req.sequences)))
+
+
+def _choose(
+    logits: torch.Tensor, params: types.SamplingParams, generator: torch.Generator | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The next token of each row (argmax at temperature 0, else sampled with temperature, top-k and top-p) and its
+    logprob under the model's distribution."""
+    if params.temperature <= 0:
+        tokens = logits.argmax(dim=-1)
+    else:
+        scores = logits / params.temperature
+        if params.top_k > 0 and params.top_k < scores.shape[-1]:
+            kth = torch.topk(scores, params.top_k, dim=-1).values[:, -1:]
+            scores = scores.masked_fill(scores < kth, float("-inf"))
+        if params.top_p < 1:
+            sorted_scores, order = torch.sort(scores, dim=-1, descending=True)
+            probs = sorted_scores.softmax(dim=-1)
+            # Drop a token when the tokens ranked above it already reach top_p (the first one always stays).
+            drop = (probs.cumsum(dim=-1) - probs) >= params.top_p
+            scores = scores.scatter(-1, order, sorted_scores.masked_fill(drop, float("-inf")))
+        tokens = torch.multinomial(scores.softmax(dim=-1), 1, generator=generator)[:, 0]
+    logprobs = logits.gather(-1, tokens[:, None])[:, 0] - logits.logsumexp(dim=-1)
+    return tokens, logprobs
+
+
+def _draft(context: list[int], size: int) -> list[int]:
+    """Up to ``size`` tokens guessed to follow ``context``: what followed the latest earlier occurrence of its last
+    3 (else 2) tokens, read on through the guess itself so that a short loop repeats."""
+    for n in (3, 2):
+        if size < 1 or len(context) <= n:
+            continue
+        tail = context[-n:]
+        for start in range(len(context) - n - 1, -1, -1):
+            if context[start : start + n] == tail:
+                guess = list(context)
+                for j in range(size):
+                    guess.append(guess[start + n + j])
+                return guess[len(context) :]
+    return []
+
+
+def _boolean_mask(mask: torch.Tensor, new: int) -> torch.Tensor:
+    """The ``(rows, 1, new, columns)`` boolean attention mask, as SDPA takes it, of ``new`` queries that are the last
+    columns of a cache whose valid columns are ``mask``: causal, padding hidden. A padding query sees itself, so no
+    row of the mask is empty (an empty row gives NaN, which would then reach the padding keys)."""
+    columns = mask.shape[1]
+    key = torch.arange(columns, device=mask.device)
+    query = torch.arange(columns - new, columns, device=mask.device)[:, None]
+    visible = (key <= query)[None] & mask.bool()[:, None, :]
+    return (visible | (key == query)[None])[:, None]
+
+
+def _layer_tensors(cache: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    return [(layer.keys, layer.values) for layer in cache.layers]
+
+
+def _set_layer_tensors(cache: Any, tensors: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+    for layer, (keys, values) in zip(cache.layers, tensors):
+        layer.keys, layer.values = keys, values
+
+
+def _select(running: _Running, keep: list[int], trim: bool) -> _Running:
+    """Only the rows ``keep``; with ``trim``, also drop the leading cache columns that are padding in every row."""
+    index = torch.tensor(keep, dtype=torch.long, device=running.mask.device)
+    mask = running.mask[index]
+    start = int(mask.any(dim=0).nonzero()[0]) if trim else 0
+    if start:
+        _set_layer_tensors(
+            running.cache, [(k[index, :, start:], v[index, :, start:]) for k, v in _layer_tensors(running.cache)]
+        )
+        mask = mask[:, start:]
+    else:
+        running.cache.batch_select_indices(index)
+    return _Running(
+        [running.rows[i] for i in keep], running.cache, mask, running.positions[index], running.logits[index]
+    )
+
+
+def _merge(a: _Running, b: _Running) -> _Running:
+    """One batch of the rows of ``a`` and ``b``; the narrower cache is left-padded with masked columns."""
+    width = max(a.mask.shape[1], b.mask.shape[1])
+
+    def pad(t: torch.Tensor, dim_from_end: int) -> torch.Tensor:
+        missing = width - t.shape[-dim_from_end]
+        if not missing:
+            return t
+        return F.pad(t, (0, 0) * (dim_from_end - 1) + (missing, 0))
+
+    _set_layer_tensors(
+        a.cache,
+        [
+            (torch.cat([pad(ka, 2), pad(kb, 2)]), torch.cat([pad(va, 2), pad(vb, 2)]))
+            for (ka, va), (kb, vb) in zip(_layer_tensors(a.cache), _layer_tensors(b.cache))
+        ],
+    )
+    return _Running(
+        a.rows + b.rows,
+        a.cache,
+        torch.cat([pad(a.mask, 1), pad(b.mask, 1)]),
+        torch.cat([a.positions, b.positions]),
+        torch.cat([a.logits, b.logits]),
+    )

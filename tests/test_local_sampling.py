@@ -245,3 +245,26 @@ def test_guessed_tokens_are_kept_only_where_greedy_would_choose_them(
             seq = response.sequences[0]
             np.testing.assert_allclose(seq.logprobs, forward_logprobs(model, prompt, seq.tokens), atol=1e-4)
     assert sum(calls) > 0, "the tail of the batch should have been decoded with guesses"
+
+
+def test_a_sampler_checkpoint_samples_what_its_training_client_would(service, tiny_model_dir: Path, tokenizer) -> None:
+    """A frozen adapter is folded into the weights for sampling (one product per layer): same tokens."""
+    client = service.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
+    randomize(client.model)
+    batch = [build_datum(s, tokenizer, 512) for s in validate_records(make_records(per_source=1))[:4]]
+    adam = types.AdamParams(learning_rate=0.05, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.0)
+    client.forward_backward(batch, "cross_entropy")
+    client.optim_step(adam).result()
+    path = client.save_weights_for_sampler("merged").result().path
+
+    sampler = service.create_sampling_client(model_path=path).result()
+    randomize(sampler._runner.model)  # the same base weights as the training client's
+    prompts = [build_generation_prompt(t, tokenizer) for t in TEXTS]
+    params = types.SamplingParams(max_tokens=MAX_TOKENS, temperature=0.0, stop=[])
+    responses = sample_all(sampler, prompts, params)
+    assert any(getattr(m, "merged", False) for m in sampler._runner.model.modules())
+    assert sampler._runner.merge_frozen_adapter() == 0, "nothing left to merge"
+    for prompt, response in zip(prompts, responses):
+        seq = response.sequences[0]
+        assert seq.tokens == generate_alone(client.model, prompt, MAX_TOKENS, [])
+        np.testing.assert_allclose(seq.logprobs, forward_logprobs(client.model, prompt, seq.tokens), atol=1e-4)

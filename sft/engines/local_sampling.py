@@ -45,6 +45,8 @@ PREFIX_CACHE_SIZE = 4
 # Greedy rows of a batch this small (tokens fed per pass, with guesses) also check guessed tokens: see _speculate.
 SPECULATE_BUDGET = 16
 SPECULATE_MAX_DRAFT = 8
+# Columns a decoding cache grows by at a time (at least; half its length when longer).
+BUFFER_SPARE = 64
 # Waiting rows join a running batch when it has shrunk to this fraction of ``max_batch``.
 REFILL_FRACTION = 0.5
 
@@ -106,15 +108,18 @@ class LocalSamplingClient:
         *,
         refill_fraction: float = REFILL_FRACTION,
         share_prefix: bool = True,
+        merge_adapter: bool = True,
     ) -> None:
         """``max_batch`` rows are decoded together at most; waiting rows join when the batch has shrunk to
-        ``refill_fraction`` of it (0: only when it is empty); ``share_prefix`` runs a common prompt prefix once."""
+        ``refill_fraction`` of it (0: only when it is empty); ``share_prefix`` runs a common prompt prefix once;
+        ``merge_adapter`` folds a frozen LoRA adapter into the weights (see ``ModelRunner.merge_frozen_adapter``)."""
         if max_batch < 1:
             raise LocalEngineError(f"max_batch must be >= 1, got {max_batch}")
         self._runner = runner
         self.max_batch = max_batch
         self.refill_fraction = refill_fraction
         self.share_prefix = share_prefix
+        self.merge_adapter = merge_adapter
         self._lock = threading.Lock()
         self._open: _Batch | None = None
         # Shared-prefix keys/values: valid for one weights key, and only while no other job ran on the model.
@@ -172,6 +177,8 @@ class LocalSamplingClient:
 
     def _serve(self, batch: _Batch) -> None:
         """Generate every request of ``batch``, including those that join while it runs."""
+        if self.merge_adapter:
+            self._runner.merge_frozen_adapter()
         self._check_prefixes(batch.generation)
         pending: dict[str, list[_Row]] = {}
         taken = 0
@@ -241,7 +248,7 @@ class LocalSamplingClient:
             if pending and size <= refill_at and size < self.max_batch:
                 rows = pending[: self.max_batch - size]
                 del pending[: len(rows)]
-                joined = self._prefill(rows, use_prefix=plain and self.share_prefix)
+                joined = self._prefill(rows, plain)
                 running = joined if running is None else _merge(running, joined)
             if running is None:
                 return
@@ -300,11 +307,11 @@ class LocalSamplingClient:
                 logits_to_keep=keep,
             )
 
-    def _prefill(self, rows: list[_Row], use_prefix: bool) -> _Running:
+    def _prefill(self, rows: list[_Row], plain: bool) -> _Running:
         """Run the prompts of ``rows`` (after their shared prefix, computed once) into a fresh cache."""
         r = self._runner
         prompts = [row.prompt for row in rows]
-        shared, prefix = self._shared_prefix(prompts) if use_prefix else (0, None)
+        shared, prefix = self._shared_prefix(prompts) if plain and self.share_prefix else (0, None)
         width = max(len(p) for p in prompts) - shared
         n = len(rows)
         input_ids = torch.full((n, width), r.pad_id, dtype=torch.long)
@@ -316,11 +323,11 @@ class LocalSamplingClient:
             input_ids[i, width - own :] = torch.tensor(p[shared:], dtype=torch.long)
             mask[i, shared + width - own :] = 1
             positions[i, width - own :] = torch.arange(shared, len(p))
-        if prefix is None:
-            cache = DynamicCache(config=r.model.config)
-        else:
-            shared_kv = [(k.expand(n, -1, -1, -1), v.expand(n, -1, -1, -1)) for k, v in prefix]
-            cache = DynamicCache(shared_kv, config=r.model.config)
+        cache = DynamicCache(config=r.model.config)
+        if plain:  # full-attention layers: give them room to grow in place
+            cache.layers = [_BufferedLayer() for _ in cache.layers]
+        for layer, (keys, values) in zip(cache.layers, prefix or []):
+            layer.update(keys.expand(n, -1, -1, -1), values.expand(n, -1, -1, -1))
         mask, positions = mask.to(r.device), positions.to(r.device)
         out = self._forward(input_ids, mask, positions, cache)
         lengths = torch.tensor([len(p) for p in prompts], dtype=torch.long, device=r.device)
@@ -514,6 +521,47 @@ def _boolean_mask(mask: torch.Tensor, new: int) -> torch.Tensor:
     query = torch.arange(columns - new, columns, device=mask.device)[:, None]
     visible = (key <= query)[None] & mask.bool()[:, None, :]
     return (visible | (key == query)[None])[:, None]
+
+
+class _BufferedLayer(DynamicLayer):
+    """A ``DynamicLayer`` whose keys and values are views of larger buffers: a decoding step writes its token in
+    place, where ``DynamicLayer`` concatenates (copies the whole cache) at every step. Anything that replaces
+    ``keys``/``values`` (row selection, padding) just makes the next update start new buffers."""
+
+    def update(
+        self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        length, new = self.get_seq_length(), key_states.shape[-2]
+        buffers = getattr(self, "_buffers", None)
+        if buffers is None or not all(
+            _views_start(t, b, length + new) for t, b in zip((self.keys, self.values), buffers)
+        ):
+            spare = max(BUFFER_SPARE, length // 2)
+            buffers = tuple(
+                torch.empty((*s.shape[:2], length + new + spare, s.shape[3]), dtype=s.dtype, device=s.device)
+                for s in (key_states, value_states)
+            )
+            if length:
+                buffers[0][:, :, :length] = self.keys
+                buffers[1][:, :, :length] = self.values
+            self._buffers = buffers
+        buffers[0][:, :, length : length + new] = key_states
+        buffers[1][:, :, length : length + new] = value_states
+        self.keys, self.values = buffers[0][:, :, : length + new], buffers[1][:, :, : length + new]
+        return self.keys, self.values
+
+
+def _views_start(tensor: torch.Tensor, buffer: torch.Tensor, length: int) -> bool:
+    """Whether ``tensor`` is the start of ``buffer`` (same rows and heads) and ``buffer`` holds ``length`` columns."""
+    return (
+        tensor.numel() > 0
+        and tensor.data_ptr() == buffer.data_ptr()
+        and tensor.shape[:2] == buffer.shape[:2]
+        and tensor.stride() == buffer.stride()
+        and buffer.shape[2] >= length
+    )
 
 
 def _layer_tensors(cache: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:

@@ -85,11 +85,12 @@ def lr_sweep(server: Any, model: str, workdir: Path, args: argparse.Namespace) -
 def submit_ahead(server: Any, model: str, workdir: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     # Warm the server's compiled shapes first, so neither setting pays for compilation.
-    run_train(server, model, workdir, "warmup", ["--batch_size", "8", "--num_steps", str(args.steps)])
+    batch = str(args.batch_size)
+    run_train(server, model, workdir, "warmup", ["--batch_size", batch, "--num_steps", str(args.steps)])
     for repeat in range(args.repeats):
         for ahead in (True, False):
             run = f"ahead-{ahead}-{repeat}"
-            flags = ["--batch_size", "8", "--num_steps", str(args.steps), "--submit_ahead", str(ahead).lower()]
+            flags = ["--batch_size", batch, "--num_steps", str(args.steps), "--submit_ahead", str(ahead).lower()]
             flags += ["--checkpoint_interval", "100000"]
             metrics = [m for m in run_train(server, model, workdir, run, flags) if "train/loss" in m]
             seconds = [1 / m["steps_per_s"] for m in metrics[args.skip :]]
@@ -125,6 +126,7 @@ def main() -> None:
     ahead.add_argument("--steps", type=int, default=30)
     ahead.add_argument("--skip", type=int, default=3, help="first steps left out of the rate")
     ahead.add_argument("--repeats", type=int, default=2)
+    ahead.add_argument("--batch-size", type=int, default=8)
     for p in (sweep, ahead):
         p.add_argument("--gradient-scale", choices=["sum", "mean"], default="sum")
         p.add_argument("--output", type=Path, default=None)

@@ -145,6 +145,7 @@ def main() -> None:
             ("    without continuous batching (refill 0)", {"refill_fraction": 0.0}),
             ("    refill at 0.75 of max_batch", {"refill_fraction": 0.75}),
             ("    without the shared-prefix cache", {"share_prefix": False}),
+            ("    without guessed tokens for the last rows", {"speculate": False}),
         ]:
             seconds, seqs = run_client(LocalSamplingClient(runner, args.max_batch, **kwargs), prompts, params)
             same = sum(a.tokens == b.tokens for a, b in zip(seqs, ours))

@@ -25,7 +25,9 @@ its fastest CPU settings (fused AdamW as TRL's default, no gradient checkpointin
 give the padded loss, no eval/saving/logging), timed per step by a ``TrainerCallback`` (on_step_begin to
 on_step_end; TRL fetches and collates the batch before on_step_begin, ours collates inside its step).
 
-Each side runs in its own process (so peak RSS is its own); the first ``--skip`` steps are trained but not timed.
+Each side runs in its own process (so peak RSS is its own), and the two take turns step by step (the order
+alternating), so they never compete for the cores and see the same drift in the machine's load. The first
+``--skip`` steps are trained but not timed.
 How to read the report: ``ours/TRL`` > 1 on a rate means ours is faster. Rates are over the timed steps (s/step is
 the median; tokens/s and FLOP/s are totals over totals). "computed" FLOPs count what each side actually runs
 (padding, every position's logits); "useful" FLOPs count the same minimal work for both (each row once, logits
@@ -839,7 +841,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"running both sides in lockstep, one process each: {', '.join(LABEL[s] for s in SIDES)}", flush=True)
     command = [sys.executable, str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])]
     with tempfile.TemporaryDirectory(prefix="bench-vs-trl-") as tmp:
+        load_before = os.getloadavg()[0]
         Conductor(command, SIDES, Path(tmp)).run(args.skip + args.steps)
+        load_after = os.getloadavg()[0]
         results = [
             SideResult.from_json(json.loads((Path(tmp) / f"{s}.json").read_text(encoding="utf-8"))) for s in SIDES
         ]
@@ -847,6 +851,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = make_workload(args, tokenizer)
     base_loss = heldout_loss(model_dir, None, [tokenize_sample(s, tokenizer) for s in work.heldout])
     print_report(results, args, shape, this_cpu_peak(), base_loss)
+    print(f"machine load (1-min load average) before / after the steps: {load_before:.2f} / {load_after:.2f}")
     return 0
 
 

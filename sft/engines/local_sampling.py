@@ -42,7 +42,9 @@ BATCH_LINGER_S = 0.02
 MIN_SHARED_PREFIX = 8
 # Prefixes kept per weight version.
 PREFIX_CACHE_SIZE = 4
-# Greedy rows of a batch this small (tokens fed per pass, with guesses) also check guessed tokens: see _speculate.
+# When no rows wait and at most this many greedy rows run (a pass costs about the same for a few more tokens), they
+# also check guessed tokens, up to SPECULATE_BUDGET tokens per pass and SPECULATE_MAX_DRAFT per row: see _speculate.
+SPECULATE_MAX_ROWS = 8
 SPECULATE_BUDGET = 16
 SPECULATE_MAX_DRAFT = 8
 # Columns a decoding cache grows by at a time (at least; half its length when longer).
@@ -109,10 +111,12 @@ class LocalSamplingClient:
         refill_fraction: float = REFILL_FRACTION,
         share_prefix: bool = True,
         merge_adapter: bool = True,
+        speculate: bool = True,
     ) -> None:
         """``max_batch`` rows are decoded together at most; waiting rows join when the batch has shrunk to
         ``refill_fraction`` of it (0: only when it is empty); ``share_prefix`` runs a common prompt prefix once;
-        ``merge_adapter`` folds a frozen LoRA adapter into the weights (see ``ModelRunner.merge_frozen_adapter``)."""
+        ``merge_adapter`` folds a frozen LoRA adapter into the weights (see ``ModelRunner.merge_frozen_adapter``);
+        ``speculate`` lets the last few greedy rows check guessed tokens (see ``_speculate``)."""
         if max_batch < 1:
             raise LocalEngineError(f"max_batch must be >= 1, got {max_batch}")
         self._runner = runner
@@ -120,6 +124,7 @@ class LocalSamplingClient:
         self.refill_fraction = refill_fraction
         self.share_prefix = share_prefix
         self.merge_adapter = merge_adapter
+        self.speculate = speculate
         self._lock = threading.Lock()
         self._open: _Batch | None = None
         # Shared-prefix keys/values: valid for one weights key, and only while no other job ran on the model.
@@ -268,9 +273,9 @@ class LocalSamplingClient:
             if len(keep) < len(running.rows):
                 running = _select(running, keep, trim=plain)
                 tokens = tokens[keep]
-            budget = SPECULATE_BUDGET // len(running.rows)
-            if greedy and plain and not pending and budget >= 1:
-                running = self._speculate(running, tokens, min(budget, SPECULATE_MAX_DRAFT), stops, max_tokens)
+            if self.speculate and greedy and plain and not pending and len(running.rows) <= SPECULATE_MAX_ROWS:
+                guesses = min(SPECULATE_BUDGET // len(running.rows), SPECULATE_MAX_DRAFT)
+                running = self._speculate(running, tokens, guesses, stops, max_tokens)
             else:
                 self._step(running, tokens)
 

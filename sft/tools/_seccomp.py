@@ -8,6 +8,10 @@ untrusted code does -- including raw ``ctypes`` system calls -- the calls below 
   calls, mounts and namespaces, kernel keyrings, ``bpf``, ``perf_event_open``,
   ``io_uring`` (its operations would bypass seccomp), module loading, clocks, reboot and
   similar administrative calls.
+* **Always denied:** every socket call (``socketpair``, ``bind``, ``connect``,
+  ``sendto``, ``sendmsg``, ... -- not only ``socket``), memory that ``RLIMIT_AS`` does not
+  count (``memfd_create``, System V shared memory), and changes to existing inodes'
+  metadata and links (the ``chmod``/``chown``/``utime``/xattr/``link`` families).
 * **Always denied:** ``kill`` with a negative target (``kill(-1, ...)`` broadcasts).
 * **Only without bubblewrap** (``rlimits`` isolation, where the code shares our file
   system, pid space and often our uid): every file-system write (``open`` with write
@@ -60,7 +64,24 @@ PID_PLACEHOLDER = 0x5EC0_0B1D
 # x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
 _X86_64 = {
     "open": 2,
+    "shmget": 29,
+    "shmat": 30,
+    "shmctl": 31,
     "socket": 41,
+    "connect": 42,
+    "accept": 43,
+    "sendto": 44,
+    "recvfrom": 45,
+    "sendmsg": 46,
+    "recvmsg": 47,
+    "shutdown": 48,
+    "bind": 49,
+    "listen": 50,
+    "getsockname": 51,
+    "getpeername": 52,
+    "socketpair": 53,
+    "setsockopt": 54,
+    "getsockopt": 55,
     "clone": 56,
     "fork": 57,
     "vfork": 58,
@@ -139,13 +160,16 @@ _X86_64 = {
     "unshare": 272,
     "move_pages": 279,
     "utimensat": 280,
+    "accept4": 288,
     "rt_tgsigqueueinfo": 297,
+    "recvmmsg": 299,
     "perf_event_open": 298,
     "fanotify_init": 300,
     "prlimit64": 302,
     "name_to_handle_at": 303,
     "open_by_handle_at": 304,
     "clock_adjtime": 305,
+    "sendmmsg": 307,
     "setns": 308,
     "process_vm_readv": 310,
     "process_vm_writev": 311,
@@ -153,6 +177,7 @@ _X86_64 = {
     "finit_module": 313,
     "sched_setattr": 314,
     "renameat2": 316,
+    "memfd_create": 319,
     "kexec_file_load": 320,
     "bpf": 321,
     "execveat": 322,
@@ -173,7 +198,11 @@ _X86_64 = {
     "pidfd_getfd": 438,
     "mount_setattr": 442,
     "quotactl_fd": 443,
+    "memfd_secret": 447,
     "fchmodat2": 452,
+    "setxattrat": 463,
+    "removexattrat": 466,
+    "file_setattr": 469,
 }
 
 # Denied in every mode, with EPERM.
@@ -245,6 +274,63 @@ _ALWAYS_DENIED = (
     "move_pages",
 )
 
+# Every socket call, denied with EACCES in every mode. ``socket`` alone is not enough:
+# ``socketpair`` makes Unix sockets without it, and ``bind``/``sendto`` on such a socket
+# create socket files on, and deliver datagrams to, the host when the file system is shared.
+_SOCKET_CALLS = (
+    "socket",
+    "socketpair",
+    "bind",
+    "connect",
+    "listen",
+    "accept",
+    "accept4",
+    "sendto",
+    "sendmsg",
+    "sendmmsg",
+    "recvfrom",
+    "recvmsg",
+    "recvmmsg",
+    "shutdown",
+    "getsockname",
+    "getpeername",
+    "setsockopt",
+    "getsockopt",
+)
+
+# Memory that RLIMIT_AS does not count (shared memory, memfd pages), denied with EPERM
+# in every mode: the address-space limit then bounds what the code can allocate.
+_UNCOUNTED_MEMORY = ("memfd_create", "memfd_secret", "shmget", "shmat", "shmctl")
+
+# Changes to the metadata of existing inodes (mode, owner, times, extended attributes)
+# and hard links, denied with EPERM in every mode: under bubblewrap the device nodes
+# are the host's own inodes, and no snippet needs these calls.
+_INODE_CHANGES = (
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchmodat2",
+    "chown",
+    "fchown",
+    "lchown",
+    "fchownat",
+    "utime",
+    "utimes",
+    "utimensat",
+    "futimesat",
+    "setxattr",
+    "lsetxattr",
+    "fsetxattr",
+    "setxattrat",
+    "removexattr",
+    "lremovexattr",
+    "fremovexattr",
+    "removexattrat",
+    "file_setattr",
+    "link",
+    "linkat",
+)
+
 # File-system writes, denied with EROFS when the code shares the host file system.
 _FS_WRITES = (
     "creat",
@@ -278,9 +364,12 @@ _FS_WRITES = (
     "setxattr",
     "lsetxattr",
     "fsetxattr",
+    "setxattrat",
     "removexattr",
     "lremovexattr",
     "fremovexattr",
+    "removexattrat",
+    "file_setattr",
 )
 
 # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND: any of them means "may write".
@@ -353,7 +442,8 @@ def build_filter(*, deny_fs_writes: bool, restrict_to_self: bool) -> bytes:
     p.emit(_JEQ_K, nr["clone3"], "enosys", 0)
     p.emit(_JEQ_K, nr["openat2"], "enosys", 0)  # pointer flags: glibc falls back to openat
     p.emit(_JEQ_K, nr["clone"], "clone", 0)
-    p.emit(_JEQ_K, nr["socket"], "eacces", 0)
+    for name in _SOCKET_CALLS:
+        p.emit(_JEQ_K, nr[name], "eacces", 0)
     if deny_fs_writes:
         p.emit(_JEQ_K, nr["open"], "open", 0)
         p.emit(_JEQ_K, nr["openat"], "openat", 0)
@@ -372,7 +462,8 @@ def build_filter(*, deny_fs_writes: bool, restrict_to_self: bool) -> bytes:
         # sandbox a fresh interpreter outside the "python only" contract; deny it.
         p.emit(_JEQ_K, nr["execve"], "eacces", 0)
         p.emit(_JEQ_K, nr["execveat"], "eacces", 0)
-    for name in _ALWAYS_DENIED:
+    inode_changes = [name for name in _INODE_CHANGES if not (deny_fs_writes and name in _FS_WRITES)]
+    for name in (*_ALWAYS_DENIED, *_UNCOUNTED_MEMORY, *inode_changes):
         p.emit(_JEQ_K, nr[name], "eperm", 0)
     p.emit(_RET_K, _RET_ALLOW)
 
@@ -412,12 +503,12 @@ def build_filter(*, deny_fs_writes: bool, restrict_to_self: bool) -> bytes:
     return p.assemble()
 
 
-# Run inside the sandboxed interpreter (rlimits mode), before the untrusted code. It has
+# Run inside the sandboxed interpreter (both modes), before the untrusted code. It has
 # to be small and import little: it runs once per sandboxed call.
 CHILD_INSTALLER = """
 def _sft_install_seccomp(program_hex):
     import ctypes, os
-    program = bytearray.fromhex(program_hex)
+    program = bytearray.fromhex(program_hex)  # empty: drop privileges, no filter
     me = os.getpid().to_bytes(4, "little")
     for at in range(4, len(program), 8):  # the k field of each 8-byte instruction
         if program[at:at + 4] == PLACEHOLDER_BYTES:
@@ -437,7 +528,7 @@ def _sft_install_seccomp(program_hex):
         raise OSError(ctypes.get_errno(), "capset() failed")
     if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
-    if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
+    if program and libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
 """.replace("PLACEHOLDER_BYTES", repr(PID_PLACEHOLDER.to_bytes(4, "little")))
 """Source of ``_sft_install_seccomp(program_hex)``, pasted into the child's bootstrap."""

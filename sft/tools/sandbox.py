@@ -155,9 +155,46 @@ class PythonRunResult:
 
 # --------------------------------------------------------------------------- child side
 
-# Runs in the sandboxed interpreter before the untrusted code: apply limits (and, in
-# rlimits mode, seccomp), read the code from stdin, run it as __main__. Any failure
-# before the user code starts exits with _SETUP_FAILED_EXIT: fail closed.
+# Under bubblewrap the interpreter starts with CAP_SYS_ADMIN (and, when bubblewrap runs as
+# root without a user namespace, CAP_SETUID/CAP_SETGID) and uses them, before any
+# untrusted byte is read, for what bubblewrap has no option for:
+# - a /tmp tmpfs capped in bytes *and inodes* (bubblewrap's --size caps bytes only; empty
+#   files cost no bytes, so 100,000s of them fit),
+# - the device nodes (the host's own inodes) remounted read-only, keeping device access:
+#   chmod/utime/... on them fail with EROFS, while reading and writing them still work,
+# - as host root: switching to nobody (uid/gid 65534), so the code is never host root.
+# _sft_install_seccomp then drops every capability that is left.
+_SANDBOX_ENTRY = """
+def _sft_enter_sandbox(spec):
+    import ctypes, os
+    size, inodes, uid, devices = spec.split(":", 3)
+    libc = ctypes.CDLL(None, use_errno=True)
+    def mount(source, target, fstype, flags, data):
+        if libc.mount(source, target.encode(), fstype, ctypes.c_ulong(flags), data) != 0:
+            raise OSError(ctypes.get_errno(), "mount failed", target)
+    options = "size=%s,nr_inodes=%s,mode=0700,uid=65534,gid=65534" % (size, inodes)
+    mount(b"tmpfs", "/tmp", b"tmpfs", 2 | 4 | 8, options.encode())  # nosuid, nodev, noexec
+    for device in devices.split(","):
+        # Keep the flags a user namespace may not clear (statvfs and mount atime bits differ).
+        have = os.statvfs(device).f_flag
+        flags = 1 | 32 | 4096 | (have & (2 | 4 | 8 | 1024 | 2048))  # ro, remount, bind
+        if have & 4096:
+            flags |= 1 << 21  # relatime
+        mount(None, device, None, flags, None)
+    if int(uid) >= 0:
+        for cap in range(64):
+            libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP, while CAP_SETPCAP is still held
+        os.setgroups([])
+        os.setresgid(int(uid), int(uid), int(uid))
+        os.setresuid(int(uid), int(uid), int(uid))  # clears every remaining capability
+    os.chdir("/tmp")  # the new tmpfs (0700, owned by nobody)
+"""
+
+
+# Runs in the sandboxed interpreter before the untrusted code: under bubblewrap, finish
+# the sandbox (see _SANDBOX_ENTRY), then apply limits, drop every capability, install
+# seccomp, read the code from stdin and run it as __main__. Any failure before the user
+# code starts exits with _SETUP_FAILED_EXIT: fail closed.
 _BOOTSTRAP = (
     (
         """
@@ -165,6 +202,8 @@ import sys
 def _sft_run():
     argv = sys.argv
     try:
+        if argv[7]:
+            _sft_enter_sandbox(argv[7])
         import resource as R
         cpu, mem, fsize, nofile, nproc = (int(x) for x in argv[1:6])
         R.setrlimit(R.RLIMIT_CORE, (0, 0))
@@ -174,8 +213,7 @@ def _sft_run():
         R.setrlimit(R.RLIMIT_NOFILE, (nofile, nofile))
         if nproc > 0:
             R.setrlimit(R.RLIMIT_NPROC, (nproc, nproc))
-        if len(argv) > 6 and argv[6]:
-            _sft_install_seccomp(argv[6])
+        _sft_install_seccomp(argv[6])
         source = sys.stdin.buffer.read()
     except BaseException as error:
         sys.stderr.write("MARKER %r\\n" % (error,))
@@ -198,12 +236,13 @@ def _sft_run():
         sys.exit(1)
 """
         + _seccomp.CHILD_INSTALLER
+        + "\n"
+        + _SANDBOX_ENTRY
         + "\n_sft_run()\n"
     )
     .replace("MARKER", _SETUP_FAILED_MARKER)
     .replace("EXIT", str(_SETUP_FAILED_EXIT))
 )
-
 
 # --------------------------------------------------------------------------- host side
 
@@ -234,32 +273,52 @@ def _child_env(home: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class _BwrapSetup:
-    prefix: list[str]  # bwrap and its options, without --seccomp and the command
+    prefix: list[str]  # bwrap and its options, without the command
     run_as: int | None  # uid (and gid) to start bwrap as; None: as ourselves
+    switch_uid: bool  # bwrap runs as host root without a user namespace; the child drops to nobody
 
     @property
     def host_uid(self) -> int:
-        """The uid the sandboxed code has on the host (outside its user namespace)."""
+        """The uid the sandboxed code has on the host (outside any user namespace)."""
+        if self.switch_uid:
+            return _NOBODY
         return self.run_as if self.run_as is not None else os.geteuid()
+
+    def entry_spec(self) -> str:
+        """What the child's ``_sft_enter_sandbox`` sets up (see ``_SANDBOX_ENTRY``)."""
+        uid = _NOBODY if self.switch_uid else -1
+        return f"{_TMPFS_BYTES}:{_TMPFS_INODES}:{uid}:{','.join(_DEVICES)}"
 
 
 _bwrap_lock = threading.Lock()
 _bwrap_cache: dict[str, _BwrapSetup | str] = {}  # python -> setup, or why it failed
 _TMPFS_BYTES = 64 << 20
-_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+_TMPFS_INODES = 4096  # files + directories in /tmp; empty files cost inodes, not bytes
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 
 
-def _bwrap_prefix(bwrap: str, python: str, *, modern: bool = True) -> list[str]:
-    """The bubblewrap command line; ``modern=False`` leaves out options added in 0.8."""
+def _bwrap_prefix(bwrap: str, python: str, *, switch_uid: bool) -> list[str]:
+    """The bubblewrap command line.
+
+    Args:
+        bwrap: The bubblewrap executable.
+        python: The interpreter that will run; its installation is mounted read-only.
+        switch_uid: We are host root: run bubblewrap without a user namespace (it can
+            then reach an interpreter under a 0700 home) and let the child switch to
+            nobody. Otherwise a user namespace maps the sandbox's nobody to our uid.
+    """
+    if switch_uid:
+        namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        caps = ["CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETUID", "CAP_SETGID"]
+    else:
+        namespaces = ["--unshare-all", "--unshare-user", "--uid", str(_NOBODY), "--gid", str(_NOBODY)]
+        caps = ["CAP_SYS_ADMIN", "CAP_SETPCAP"]  # within the sandbox's user namespace only
+    # No --disable-userns: it puts the code in a nested user namespace that does not own
+    # the mount namespace, so the child could not mount its capped /tmp. Seccomp denies
+    # unshare, setns and clone with new namespaces instead.
     args = [
         bwrap,
-        "--unshare-all",
-        "--unshare-user",
-        "--uid",
-        str(_NOBODY),
-        "--gid",
-        str(_NOBODY),
-        *(["--disable-userns"] if modern else []),  # seccomp denies unshare anyway
+        *namespaces,
         # The interpreter is the namespace's pid 1, a direct child of bubblewrap: no
         # bwrap init process in between that would be left as a zombie for the host's
         # init to reap (one per call otherwise).
@@ -268,6 +327,10 @@ def _bwrap_prefix(bwrap: str, python: str, *, modern: bool = True) -> list[str]:
         "--new-session",
         "--cap-drop",
         "ALL",
+    ]
+    for cap in caps:  # used by the child before the code runs, then dropped
+        args += ["--cap-add", cap]
+    args += [
         "--hostname",
         "sandbox",
         "--ro-bind",
@@ -285,24 +348,28 @@ def _bwrap_prefix(bwrap: str, python: str, *, modern: bool = True) -> list[str]:
     # directory becomes visible, not the rest of the home directory. For a `python`
     # other than ours, its installation is taken to be the parent of its bin directory.
     mounted = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+    created: set[str] = set()
     installations = {os.path.dirname(os.path.dirname(python))}
     if python == _base_python():
         installations = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.base_exec_prefix)}
     for path in sorted(installations | {os.path.dirname(python)}):
         if not any(path == m or path.startswith(m + "/") for m in mounted):
+            # Parents that bubblewrap would create 0700 (as root), unreachable for nobody.
+            parents = [p for p in _ancestors(path) if p not in created]
+            for parent in parents:
+                args += ["--perms", "0755", "--dir", parent]
+            created.update(parents)
             args += ["--ro-bind", path, path]
             mounted.append(path)
-    # No /proc and no /sys: when we are root, the sandbox's uid maps to host uid 0, and
-    # a procfs would let it write global sysctls (/proc/sys) through plain file
-    # permissions. Python runs fine without them. /dev gets only harmless nodes, so no
-    # writable, unbounded /dev tmpfs exists either.
+    # No /proc and no /sys: a procfs would show the host's sysctls and, as host root,
+    # let a uid-0 process write them. Python runs fine without them. /dev gets only
+    # three harmless nodes (the child remounts them read-only), no writable /dev tmpfs.
+    args += ["--perms", "0755", "--dir", "/dev"]
     for device in _DEVICES:
-        args += ["--dev-bind-try", device, device]
+        args += ["--dev-bind", device, device]
     args += [
-        "--size",
-        str(_TMPFS_BYTES),
-        "--tmpfs",
-        "/tmp",
+        "--dir",
+        "/tmp",  # the child mounts its size- and inode-capped tmpfs here
         "--chdir",
         "/tmp",
         "--remount-ro",
@@ -314,13 +381,28 @@ def _bwrap_prefix(bwrap: str, python: str, *, modern: bool = True) -> list[str]:
     return args
 
 
-def _probe(prefix: list[str], python: str, run_as: int | None) -> str | None:
-    """Runs a trivial program in the sandbox; returns why it failed, or None."""
-    ids = {} if run_as is None else {"user": run_as, "group": run_as, "extra_groups": []}
+def _ancestors(path: str) -> list[str]:
+    """``/a/b/c`` -> ``["/a", "/a/b"]``."""
+    parts = path.strip("/").split("/")[:-1]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _bwrap_argv(setup: _BwrapSetup, python: str, limits: list[str], seccomp_hex: str) -> list[str]:
+    # RLIMIT_NPROC counts per (user namespace, uid); it is never enforced for host root,
+    # and seccomp already stops new processes.
+    nproc = "0" if setup.host_uid == 0 else "64"
+    return [*setup.prefix, python, *_python_flags(), "-c", _BOOTSTRAP, *limits, nproc, seccomp_hex, setup.entry_spec()]
+
+
+def _probe(setup: _BwrapSetup, python: str) -> str | None:
+    """Runs a trivial program through the whole sandbox; returns why it failed, or None."""
+    program = _seccomp_program(deny_fs_writes=False, restrict_to_self=False)
+    argv = _bwrap_argv(setup, python, ["5", str(256 << 20), str(1 << 20), "64"], program.hex() if program else "")
+    ids = {} if setup.run_as is None else {"user": setup.run_as, "group": setup.run_as, "extra_groups": []}
     try:
         probe = subprocess.run(
-            [*prefix, python, *_python_flags(), "-c", "pass"],
-            stdin=subprocess.DEVNULL,
+            argv,
+            input=b"import os\nassert os.getuid() == os.geteuid() == %d\n" % _NOBODY,
             capture_output=True,
             timeout=30,
             check=False,
@@ -336,10 +418,11 @@ def _probe(prefix: list[str], python: str, run_as: int | None) -> str | None:
 def _bwrap_setup(python: str) -> _BwrapSetup | str:
     """Builds and probes the bubblewrap command once per interpreter (cached).
 
-    As root, bubblewrap is first tried as ``nobody``, so that the sandbox is not host
-    uid 0 even by file ownership; that fails when the interpreter lives somewhere
-    ``nobody`` cannot reach (e.g. ``/root/.pyenv``), and then bubblewrap runs as root
-    (the sandbox still has no capabilities, sees no /proc and only read-only mounts).
+    As host root, bubblewrap first runs as root without a user namespace and the child
+    switches to nobody before the code runs; where that fails (no CAP_SYS_ADMIN, e.g. in
+    a container), bubblewrap runs as nobody with a user namespace, which only works when
+    nobody can reach the interpreter. The sandboxed code never runs as host root: when
+    neither works, bubblewrap is unavailable and the reason says so.
     """
     with _bwrap_lock:
         cached = _bwrap_cache.get(python)
@@ -350,19 +433,27 @@ def _bwrap_setup(python: str) -> _BwrapSetup | str:
         if bwrap is None:
             result = "bubblewrap (bwrap) is not installed"
         else:
-            users: list[int | None] = [_NOBODY, None] if os.geteuid() == 0 else [None]
-            result = "bubblewrap does not work here"
-            for modern in (True, False):
-                prefix = _bwrap_prefix(bwrap, python, modern=modern)
-                for run_as in users:
-                    failure = _probe(prefix, python, run_as)
-                    if failure is None:
-                        result = _BwrapSetup(prefix, run_as)
-                        break
-                    if isinstance(result, str) and modern:
-                        result = f"bubblewrap does not work here: {failure}"
-                if isinstance(result, _BwrapSetup):
+            if os.geteuid() == 0:
+                candidates = [
+                    _BwrapSetup(_bwrap_prefix(bwrap, python, switch_uid=True), None, True),
+                    _BwrapSetup(_bwrap_prefix(bwrap, python, switch_uid=False), _NOBODY, False),
+                ]
+            else:
+                candidates = [_BwrapSetup(_bwrap_prefix(bwrap, python, switch_uid=False), None, False)]
+            failures = []
+            for candidate in candidates:
+                failure = _probe(candidate, python)
+                if failure is None:
+                    result = candidate
                     break
+                failures.append(failure.splitlines()[-1])
+            else:
+                result = "bubblewrap does not work here: " + "; ".join(failures)
+                if os.geteuid() == 0:
+                    result += (
+                        " (as root, the sandbox must switch to nobody or run bubblewrap as nobody, which "
+                        f"needs {python} readable by nobody; it never runs the code as host root)"
+                    )
         _bwrap_cache[python] = result
         return result
 
@@ -479,23 +570,10 @@ def run_python_sandboxed(
     cpu = max(1, math.ceil(cpu_s if cpu_s is not None else timeout_s + 1))
     limits = [str(cpu), str(memory_mb << 20), str(max_file_mb << 20), "256"]
     workdir: str | None = None
-    pass_fds: tuple[int, ...] = ()
-    seccomp_fd: int | None = None
     try:
         if mode == "bwrap":
-            # RLIMIT_NPROC counts per user namespace here; it is never enforced for
-            # host root, and seccomp already stops new processes.
-            nproc = "0" if setup.host_uid == 0 else "64"
             program = _seccomp_program(deny_fs_writes=False, restrict_to_self=False)
-            prefix = list(setup.prefix)
-            if program is not None:
-                # bubblewrap installs the filter just before exec'ing the interpreter.
-                seccomp_fd, write_end = os.pipe()
-                os.write(write_end, program)
-                os.close(write_end)
-                prefix += ["--seccomp", str(seccomp_fd)]
-                pass_fds = (seccomp_fd,)
-            argv = [*prefix, python, *_python_flags(), "-c", _BOOTSTRAP, *limits, nproc]
+            argv = _bwrap_argv(setup, python, limits, program.hex() if program is not None else "")
             env: dict[str, str] | None = {}
             cwd = None
             run_as = setup.run_as
@@ -503,15 +581,7 @@ def run_python_sandboxed(
             workdir = tempfile.mkdtemp(prefix="sft-sandbox-")
             program = _seccomp_program(deny_fs_writes=True, restrict_to_self=True)
             seccomp_arg = program.hex() if program is not None else ""
-            argv = [
-                python,
-                *_python_flags(),
-                "-c",
-                _BOOTSTRAP,
-                *limits,
-                "0",
-                seccomp_arg,
-            ]
+            argv = [python, *_python_flags(), "-c", _BOOTSTRAP, *limits, "0", seccomp_arg, ""]
             env = _child_env(workdir)
             cwd = workdir
             run_as = None
@@ -519,7 +589,6 @@ def run_python_sandboxed(
             argv,
             env=env,
             cwd=cwd,
-            pass_fds=pass_fds,
             run_as=run_as,
             source=source,
             timeout_s=timeout_s,
@@ -528,8 +597,6 @@ def run_python_sandboxed(
             seccomp=program is not None,
         )
     finally:
-        if seccomp_fd is not None:
-            os.close(seccomp_fd)
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -539,7 +606,6 @@ def _run(
     *,
     env: dict[str, str] | None,
     cwd: str | None,
-    pass_fds: tuple[int, ...],
     run_as: int | None,
     source: bytes,
     timeout_s: float,
@@ -557,7 +623,6 @@ def _run(
             stderr=subprocess.PIPE,
             env=env,
             cwd=cwd,
-            pass_fds=pass_fds,
             start_new_session=True,  # its own process group, killed as a whole
             **({} if run_as is None else {"user": run_as, "group": run_as, "extra_groups": []}),
         )

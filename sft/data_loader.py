@@ -26,6 +26,9 @@ CATEGORY_TOOL: dict[str, tuple[str | None, str | None]] = {
 FIELDS = ("id", "source", "category", "tool_needed", "tool", "tool_args", "prompt", "expected_answer")
 MAX_ERRORS_REPORTED = 20
 MIN_SKELETON_WORDS = 3
+# Records are flat: a value nested deeper than this is no field of the schema (and deeper still would exhaust
+# Python's recursion limit while parsing).
+MAX_NESTING = 100
 
 
 class DatasetError(ValueError):
@@ -54,10 +57,43 @@ class Sample:
         return asdict(self)
 
 
+class OversizedInteger:
+    """Stands for a JSON integer with more digits than Python converts (``sys.get_int_max_str_digits``), so the
+    record and field holding it can be named instead of failing the whole file."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<an integer of {self.digits} digits>"
+
+
+def _parse_int(text: str) -> int | OversizedInteger:
+    try:
+        return int(text)
+    except ValueError:
+        return OversizedInteger(len(text.lstrip("-")))
+
+
+def _kind(value: Any) -> str:
+    """A value's JSON kind, for messages."""
+    if isinstance(value, OversizedInteger):
+        return repr(value)
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _record_problems(record: Any) -> list[tuple[str, str]]:
     """(field, problem) pairs for one record; empty when it is valid."""
     if not isinstance(record, dict):
-        return [("<record>", f"expected a JSON object, got {type(record).__name__}")]
+        return [("<record>", f"expected a JSON object, got {_kind(record)}")]
     problems: list[tuple[str, str]] = []
     for name in FIELDS:
         if name not in record:
@@ -67,31 +103,32 @@ def _record_problems(record: Any) -> list[tuple[str, str]]:
             problems.append((name, f"unknown field (expected only {', '.join(FIELDS)})"))
     for name in ("id", "source", "prompt", "expected_answer"):
         if name in record and not isinstance(record[name], str):
-            problems.append((name, f"expected a string, got {type(record[name]).__name__}"))
+            problems.append((name, f"expected a string, got {_kind(record[name])}"))
         elif name in record and name != "expected_answer" and not record[name].strip():
             problems.append((name, "must not be empty"))
     if "tool_needed" in record and not isinstance(record["tool_needed"], bool):
-        problems.append(("tool_needed", f"expected true or false, got {record['tool_needed']!r}"))
+        problems.append(("tool_needed", f"expected true or false, got {_short(record['tool_needed'])}"))
     category = record.get("category")
-    if "category" in record and category not in CATEGORY_TOOL:
-        problems.append(("category", f"expected one of {', '.join(CATEGORIES)}, got {category!r}"))
+    if "category" in record and not (isinstance(category, str) and category in CATEGORY_TOOL):
+        got = _short(category) if isinstance(category, str) else _kind(category)
+        problems.append(("category", f"expected one of {', '.join(CATEGORIES)}, got {got}"))
         return problems
     if category is None:
         return problems
     tool, arg = CATEGORY_TOOL[category]
     if record.get("tool_needed") is not (tool is not None) and isinstance(record.get("tool_needed"), bool):
         problems.append(("tool_needed", f"must be {str(tool is not None).lower()} for category {category!r}"))
-    if "tool" in record and record["tool"] != tool:
-        problems.append(("tool", f"must be {json.dumps(tool)} for category {category!r}, got {record['tool']!r}"))
+    if "tool" in record and (record["tool"] != tool or not isinstance(record["tool"], str | None)):
+        problems.append(("tool", f"must be {json.dumps(tool)} for category {category!r}, got {_short(record['tool'])}"))
     if "tool_args" in record:
         args = record["tool_args"]
         if arg is None:
             if args is not None:
                 problems.append(("tool_args", f"must be null for category {category!r}"))
         elif not isinstance(args, dict) or set(args) != {arg}:
-            problems.append(("tool_args", f'must be {{"{arg}": "..."}} for category {category!r}, got {args!r}'))
+            problems.append(("tool_args", f'must be {{"{arg}": "..."}} for category {category!r}, got {_short(args)}'))
         elif not isinstance(args[arg], str) or not args[arg].strip():
-            problems.append((f"tool_args.{arg}", "expected a non-empty string"))
+            problems.append((f"tool_args.{arg}", f"expected a non-empty string, got {_kind(args[arg])}"))
     return problems
 
 
@@ -107,7 +144,7 @@ def validate_records(records: Sequence[Any], path: str | Path = "<memory>") -> l
     seen_ids: dict[str, int] = {}
     for index, record in enumerate(records):
         rid = record.get("id") if isinstance(record, dict) else None
-        where = f"{path}: record {index} (id {rid!r})"
+        where = f"{path}: record {index} (id {_short(rid)})"
         problems = _record_problems(record)
         if isinstance(rid, str):
             if rid in seen_ids:
@@ -128,28 +165,116 @@ def validate_records(records: Sequence[Any], path: str | Path = "<memory>") -> l
 
 
 def read_records(path: str | Path) -> list[Any]:
-    """Raw records from a JSON array file or a JSON Lines file (``.jsonl``)."""
+    """Raw records from a JSON array file or a JSON Lines file (``.jsonl``).
+
+    Raises:
+        DatasetError: The file is missing, unreadable, not UTF-8, not JSON, or nested deeper than any record can
+            be; one line naming the file and, where it can be told, the record (line) and field.
+    """
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: dataset file not found. Create it with: python create_dataset.py")
-    text = path.read_text(encoding="utf-8")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read the dataset file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        where = _locate_undecodable(raw, path)
+        raise DatasetError(
+            f"{path}: {where}not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}, line {line}); save "
+            "the dataset as UTF-8"
+        ) from None
     if path.suffix == ".jsonl":
         records = []
         for lineno, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}: line {lineno}: invalid JSON: {exc.msg} at column {exc.colno}") from exc
+            where = f"{path}: line {lineno} (record {len(records)})"
+            records.append(_parse_json(line, where, top_level_records=False))
         return records
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(f"{path}: invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    data = _parse_json(text, str(path), top_level_records=True)
     if not isinstance(data, list):
-        raise DatasetError(f"{path}: expected a JSON array of records, got a JSON {type(data).__name__}")
+        raise DatasetError(f"{path}: expected a JSON array of records, got a JSON {_kind(data)}")
     return data
+
+
+def _locate_undecodable(raw: bytes, path: Path) -> str:
+    """``record N (id ...): field 'F': `` for the first string holding bytes that are not UTF-8, or ``""``."""
+    # surrogateescape keeps each bad byte as a lone surrogate (U+DC80..U+DCFF) inside the parsed strings.
+    text = raw.decode("utf-8", errors="surrogateescape")
+    try:
+        if path.suffix == ".jsonl":
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            data = json.loads(text)
+    except (ValueError, RecursionError):
+        return ""
+
+    def bad(value: Any) -> bool:
+        if isinstance(value, str):
+            return any("\udc80" <= c <= "\udcff" for c in value)
+        if isinstance(value, dict):
+            return any(bad(k) or bad(v) for k, v in value.items())
+        return isinstance(value, list) and any(bad(v) for v in value)
+
+    for index, record in enumerate(data if isinstance(data, list) else []):
+        for name, value in record.items() if isinstance(record, dict) else []:
+            if bad(name) or bad(value):
+                rid = record.get("id")
+                shown = _short(rid) if not bad(rid) else "not UTF-8"
+                return f"record {index} (id {shown}): field {_short(name) if not bad(name) else '?'}: "
+    return ""
+
+
+def _parse_json(text: str, where: str, top_level_records: bool) -> Any:
+    """``json.loads`` with every failure as a one-line DatasetError; integers too long for Python become
+    :class:`OversizedInteger` (reported by the record check, with the record and field)."""
+    try:
+        return json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{where}: invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        deep = _too_deep(text, top_level_records)
+        raise DatasetError(f"{where}: {deep}") from None
+
+
+def _too_deep(text: str, top_level_records: bool) -> str:
+    """Where JSON first nests deeper than ``MAX_NESTING``: the record's index, its field, line and column."""
+    depth, in_string, escaped = 0, False, False
+    record, key, last_string, start = 0, None, None, 0
+    for position, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                last_string = text[start:position]
+            continue
+        if char == '"':
+            in_string, start = True, position + 1
+        elif char == ":" and depth == (2 if top_level_records else 1):
+            key = last_string
+        elif char == "," and top_level_records and depth == 1:
+            record, key = record + 1, None
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, position) + 1
+                column = position - (text.rfind("\n", 0, position) + 1) + 1
+                which = f"record {record}, " if top_level_records else ""
+                field = f"field {key!r}" if key is not None else "a value"
+                return (
+                    f"{which}{field}: JSON nested more than {MAX_NESTING} levels deep (at line {line}, column "
+                    f"{column}); records hold flat fields"
+                )
+        elif char in "]}":
+            depth -= 1
+    return f"JSON nested too deeply to parse (more than {MAX_NESTING} levels)"
 
 
 def load_dataset(path: str | Path) -> list[Sample]:

@@ -82,7 +82,11 @@ class TrainConfig:
     run_name: str | None = None
     """Name of the run's folder under ``checkpoint_dir`` and ``log_dir``. ``None``: a timestamp."""
     resume_from: str | None = None
-    """Checkpoint name (in ``run_name``, or the latest run) or state path to resume training from."""
+    """Checkpoint name (in ``run_name``, or the latest run) or training-state path (``.../weights/<name>`` or
+    ``tinker://...``, found in whichever run under ``checkpoint_dir`` saved it) to resume training from. The run
+    continues with its stored config; only the options in ``RESUME_SAFE_FIELDS`` may change."""
+    resume: bool = False
+    """Resume ``run_name`` (or the latest run) from its last complete checkpoint (bare ``--resume``)."""
     data_path: str = DATA_PATH
     validation_fraction: float = 0.1
     checkpoint_dir: str = CHECKPOINT_DIR
@@ -273,6 +277,74 @@ def tinker_api_key() -> str | None:
     return None
 
 
+# What a resumed run may change: how it is run and reported, not what it computes. ``num_steps`` extends (or
+# shortens) the run and recomputes the learning-rate schedule for the new total. Every other field is the recipe
+# (model, data, split, order, optimizer, schedule) and must stay as stored.
+RESUME_SAFE_FIELDS = frozenset(
+    {
+        "num_steps",
+        "run_name",
+        "resume_from",
+        "resume",
+        "data_path",  # the content is compared separately (sha256)
+        "checkpoint_dir",
+        "log_dir",
+        "checkpoint_interval",
+        "log_interval",
+        "validation_interval",
+        "validation_samples",
+        "max_new_tokens",
+        "submit_ahead",
+        "base_url",
+        "remote_timeout_s",
+        "train_timeout_s",
+        "queue_notice_interval_s",
+        "checkpoint_ttl_s",
+        "final_checkpoint_ttl_s",
+        "device",
+        "precision",
+        "sampling_batch_size",
+    }
+)
+
+
+def config_field_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(TrainConfig) if f.name != "extra"]
+
+
+def stored_config(stored: dict[str, Any]) -> TrainConfig:
+    """The :class:`TrainConfig` a run was started with, from its stored ``to_dict()``.
+
+    What the run resolved at its start is pinned: the backend (so ``auto`` does not switch engines when
+    credentials appear) and the learning rate (so a later default rule cannot change it).
+    """
+    resolved = dict(stored.get("resolved") or {})
+    cfg = TrainConfig(**{k: stored[k] for k in config_field_names() if k in stored})
+    if resolved.get("backend") in ("local", "tinker"):
+        cfg.backend = resolved["backend"]
+    if cfg.learning_rate is None and isinstance(resolved.get("learning_rate"), int | float):
+        cfg.learning_rate = float(resolved["learning_rate"])
+    cfg.extra["resolved"] = resolved
+    return cfg
+
+
+def resume_conflicts(stored: dict[str, Any], overrides: dict[str, Any]) -> list[str]:
+    """The options given for a resumed run that would change its recipe: ``name: stored X, given Y`` each."""
+    resolved = stored.get("resolved") or {}
+    conflicts = []
+    for name, value in sorted(overrides.items()):
+        if name in RESUME_SAFE_FIELDS or name not in stored:
+            continue
+        # The stored value, or what the run resolved it to (``auto`` backend, default model or learning rate).
+        accepted = [stored[name], resolved.get(name)]
+        if name == "backend" and value == "auto":
+            value = TrainConfig(backend="auto").resolved_backend()
+        if value not in accepted:
+            shown = stored[name] if stored[name] is not None or resolved.get(name) is None else resolved[name]
+            conflicts.append(f"{name}: stored {shown!r}, given {value!r}")
+    return conflicts
+
+
 def _field_parser(tp: Any) -> tuple[Any, list[str] | None]:
     """argparse ``type`` and ``choices`` for a dataclass field's annotation."""
     origin = typing.get_origin(tp)
@@ -312,6 +384,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, skip: tuple[str, ...] 
         if "_" in f.name:
             names.append(f"--{f.name.replace('_', '-')}")
         default = f.default if f.default is not dataclasses.MISSING else None
+        # A bare ``--resume`` (or ``--submit_ahead``) means true.
+        flag = {"nargs": "?", "const": True} if hints[f.name] is bool else {}
         parser.add_argument(
             *names,
             dest=f.name,
@@ -319,14 +393,17 @@ def add_config_arguments(parser: argparse.ArgumentParser, skip: tuple[str, ...] 
             choices=choices,
             default=argparse.SUPPRESS,
             help=f"(default: {default})",
+            **flag,
         )
 
 
 def config_from_args(args: argparse.Namespace, base: TrainConfig | None = None) -> TrainConfig:
     """A :class:`TrainConfig` with the options the user gave applied over ``base`` (or the defaults)."""
     cfg = dataclasses.replace(base) if base is not None else TrainConfig()
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    for key, value in vars(args).items():
-        if key in names:
-            setattr(cfg, key, value)
+    names = set(config_field_names())
+    overrides = {key: value for key, value in vars(args).items() if key in names}
+    for key, value in overrides.items():
+        setattr(cfg, key, value)
+    # What the user asked for explicitly: a resumed run takes everything else from its stored config.
+    cfg.extra["overrides"] = overrides
     return cfg.validate()

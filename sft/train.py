@@ -4,7 +4,9 @@ Usage::
 
     python -m sft.train                                  # the seed's defaults on the auto-selected engine
     python -m sft.train --num_steps 50 --batch_size 4    # any config field can be overridden
-    python -m sft.train --resume_from checkpoint_step_300 --run_name run-20261125-101500
+    python -m sft.train --run_name run-20261125-101500-3fa2c1 --resume      # its last complete checkpoint
+    python -m sft.train --resume_from checkpoint_step_300 --run_name run-20261125-101500-3fa2c1
+    python -m sft.train --resume_from checkpoints/run-20261125-101500-3fa2c1/weights/checkpoint_step_300
 
 Loads and validates the dataset, splits it, creates a LoRA training client, renders prompts in the model's own chat
 format, builds weighted datums, then for each step submits forward_backward and optim_step, and the next step's
@@ -13,6 +15,10 @@ optimizer's gradient norm and clipping rate), every VALIDATION_INTERVAL steps it
 prompts and logs the valid JSON, correct format and correct tool rates, and every CHECKPOINT_INTERVAL steps (and at
 the end, as ``final_checkpoint``) it saves the training state and the sampler weights and records both in the
 registry. Ctrl-C (or SIGTERM) finishes the step in flight, saves a checkpoint and prints the command that resumes.
+
+A resumed run continues with the config stored at its start (only the options in ``RESUME_SAFE_FIELDS`` may
+differ; anything else is refused with the list of differences) from a checkpoint that is complete on disk; a
+missing or partial one falls back to the previous complete checkpoint, with a warning.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import logging
 import math
+import os
 import shlex
 import signal
 import sys
@@ -34,14 +42,30 @@ from typing import Any
 import numpy as np
 from tinker import types
 
-from sft.checkpoints import CheckpointNotFoundError, RunRegistry, latest_run
+from sft.checkpoints import (
+    CheckpointNotFoundError,
+    CheckpointRecord,
+    RunBusyError,
+    RunExistsError,
+    RunRegistry,
+    clean_incomplete_writes,
+    find_state,
+    hold_run,
+    last_complete,
+    latest_run,
+    make_durable,
+    run_exists_message,
+)
 from sft.config import (
     BASE_MODEL,
     REPLACEMENT_MODEL,
     ConfigError,
     TrainConfig,
     add_config_arguments,
+    config_field_names,
     config_from_args,
+    resume_conflicts,
+    stored_config,
 )
 from sft.data_loader import DatasetError, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_datums, datum_weight, tokenize_sample
@@ -102,7 +126,9 @@ async def save_checkpoint(
     state_future = training_client.save_state(name, ttl_seconds=ttl_seconds)
     sampler_future = training_client.save_weights_for_sampler(name, ttl_seconds=ttl_seconds)
     state, sampler = await state_future, await sampler_future
-    registry.record(name, step, state.path, sampler.path)
+    # On disk (fsync) before the registry names it, with the sizes a resume checks.
+    files = await asyncio.to_thread(make_durable, state.path, sampler.path)
+    registry.record(name, step, state.path, sampler.path, files)
     kept = f", kept {ttl_seconds // 3600} h" if ttl_seconds else ""
     logger.info("step %d: saved %s (state %s, sampler %s%s)", step, name, state.path, sampler.path, kept)
 
@@ -133,7 +159,8 @@ def command_line(cfg: TrainConfig, drop: Sequence[str] = (), add: Sequence[str] 
     for arg in argv:
         if skip:
             skip = False
-            continue
+            if not arg.startswith("--"):  # the dropped option's value (a bare flag such as --resume has none)
+                continue
         option = arg.split("=", 1)[0]
         if option in dropped:
             skip = "=" not in arg
@@ -296,23 +323,146 @@ async def train(cfg: TrainConfig) -> dict[str, Any]:
                 await asyncio.to_thread(close, status)
 
 
-async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> dict[str, Any]:
-    # -- where this run writes ---------------------------------------------------------------------------------
-    if cfg.resume_from and not cfg.run_name:
-        cfg.run_name = latest_run(cfg.checkpoint_dir)
+def resolve_resume(cfg: TrainConfig) -> tuple[RunRegistry, CheckpointRecord | None]:
+    """The run's registry, and the checkpoint it resumes from as asked (not yet checked on disk).
+
+    ``--resume_from`` takes a checkpoint name (in ``--run_name`` or the latest run) or a training-state path (of
+    whichever run saved it); ``--resume`` the run's latest checkpoint. A new run's name must not be taken.
+
+    Raises:
+        CheckpointNotFoundError: There is nothing of that name to resume.
+        RunExistsError: A new run would reuse a registered run's name.
+    """
+    wanted = cfg.resume_from
+    if wanted and (wanted.startswith("tinker://") or "/" in wanted or os.sep in wanted):
+        record = find_state(cfg.checkpoint_dir, wanted)
+        if record is None:
+            raise CheckpointNotFoundError(
+                f"{wanted}: not the training state of any run under {cfg.checkpoint_dir} (a resumed run needs its "
+                "run's registry and config; pass --checkpoint_dir of the folder that holds the run, or a checkpoint "
+                "name with --run_name)"
+            )
+        if cfg.run_name and cfg.run_name != record.run_name:
+            raise ConfigError(
+                f"resume_from: {wanted} is a checkpoint of run {record.run_name!r}, not of --run_name {cfg.run_name!r}"
+            )
+        cfg.run_name = record.run_name
+        return RunRegistry(cfg.checkpoint_dir, record.run_name), record
+    if wanted or cfg.resume:
+        cfg.run_name = cfg.run_name or latest_run(cfg.checkpoint_dir)
+        registry = RunRegistry(cfg.checkpoint_dir, cfg.run_name)
+        if not registry.exists():
+            raise CheckpointNotFoundError(f"run {cfg.run_name!r} has no checkpoint registry to resume from")
+        if wanted:
+            return registry, registry.get(wanted)
+        records = registry.records()
+        if not records:
+            raise CheckpointNotFoundError(f"run {cfg.run_name!r} has no checkpoint to resume from yet")
+        return registry, records[0]
     cfg.run_name = cfg.run_name or default_run_name()
-    backend = cfg.resolved_backend()
-    log_dir = Path(cfg.log_dir) / cfg.run_name
-    setup_logging(log_dir / "train.log")
     registry = RunRegistry(cfg.checkpoint_dir, cfg.run_name)
-    resume = registry.get(cfg.resume_from) if cfg.resume_from and registry.exists() else None
-    if cfg.resume_from and resume is None:
-        raise CheckpointNotFoundError(f"run {cfg.run_name!r} has no checkpoint registry to resume from")
-    if resume is not None and not resume.state_path:
-        raise CheckpointNotFoundError(f"checkpoint {resume.name!r} has no saved training state")
+    if registry.exists():
+        raise RunExistsError(run_exists_message(registry))
+    return registry, None
+
+
+def restore_config(cfg: TrainConfig, registry: RunRegistry, resume: CheckpointRecord) -> tuple[TrainConfig, list[str]]:
+    """The stored config of the run being resumed, with the safe options the user gave; and notes to log.
+
+    Raises:
+        ConfigError: An option given would change the run's recipe; the message lists each difference.
+    """
+    stored = registry.config()
+    overrides = dict(cfg.extra.get("overrides") or _non_defaults(cfg))
+    conflicts = resume_conflicts(stored, overrides)
+    if conflicts:
+        raise ConfigError(
+            f"cannot resume run {registry.run_name!r} with a different recipe: {'; '.join(conflicts)}. A resumed "
+            "run keeps the config it was started with (logs/<run>/config.json); leave these options out, or start "
+            "a new run. Only how the run is run and reported may change (e.g. --num_steps to extend it)."
+        )
+    restored = stored_config(stored)
+    restored.resume_from, restored.resume = cfg.resume_from, cfg.resume
+    for name, value in overrides.items():
+        setattr(restored, name, value)
+    restored.extra.update(argv=cfg.extra.get("argv") or [], overrides=overrides)
+    restored.validate()
+    notes = []
+    if restored.num_steps < resume.step:
+        raise ConfigError(f"num_steps: {restored.num_steps} is below the resumed checkpoint's step {resume.step}")
+    old_steps = stored.get("num_steps")
+    if isinstance(old_steps, int) and restored.num_steps != old_steps:
+        change = f"num_steps {old_steps} -> {restored.num_steps}: the run now ends at step {restored.num_steps}"
+        if restored.lr_schedule == "constant":
+            notes.append(f"{change}; the learning rate is constant, so no step's rate changes")
+        else:
+            notes.append(
+                f"{change}, and its {restored.lr_schedule} learning-rate schedule is recomputed for "
+                f"{restored.num_steps} steps: from step {resume.step + 1} on the rate follows the new schedule "
+                f"(decaying to zero at step {restored.num_steps} instead of {old_steps}), so it changes at the "
+                f"resume point; steps 1-{resume.step} were trained with the old one"
+            )
+    return restored, notes
+
+
+def _non_defaults(cfg: TrainConfig) -> dict[str, Any]:
+    """For a config built in code: the fields that differ from the defaults stand for the options given."""
+    default = TrainConfig()
+    return {n: getattr(cfg, n) for n in config_field_names() if getattr(cfg, n) != getattr(default, n)}
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> dict[str, Any]:
+    # -- where this run writes, and where it resumes from ----------------------------------------------------------
+    # Nothing is registered (LATEST, the stored config) until data, config and resume state have been checked.
+    registry, asked = resolve_resume(cfg)
+    with contextlib.closing(hold_run(registry)):  # one process trains a run at a time
+        notes = clean_incomplete_writes(registry)
+        resume = None
+        if asked is not None:
+            resume, skipped = last_complete(registry, at_most=asked)
+            if skipped:
+                notes.append(
+                    f"cannot resume from {'; '.join(skipped)}. Resuming from {resume.name} instead, the previous "
+                    f"complete checkpoint: steps {resume.step + 1}-{asked.step} are trained again, exactly as before"
+                )
+            cfg, more = restore_config(cfg, registry, resume)
+            notes += more
+        assert cfg.run_name is not None
+        return await _train_run(cfg, stop, services, registry, resume, notes)
+
+
+async def _train_run(
+    cfg: TrainConfig,
+    stop: StopRequest,
+    services: list[Any],
+    registry: RunRegistry,
+    resume: CheckpointRecord | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    backend = cfg.resolved_backend()
+    log_dir = Path(cfg.log_dir) / registry.run_name
+    setup_logging(log_dir / "train.log")
+    for note in notes:
+        logger.warning(note)
 
     # -- data ----------------------------------------------------------------------------------------------------
     samples = load_dataset(cfg.data_path)
+    dataset_sha256 = file_sha256(cfg.data_path)
+    stored_sha256 = (cfg.extra.get("resolved") or {}).get("dataset_sha256") if resume is not None else None
+    if stored_sha256 and stored_sha256 != dataset_sha256:
+        raise ConfigError(
+            f"data_path: {cfg.data_path} is not the dataset run {registry.run_name!r} trained on (sha256 "
+            f"{dataset_sha256[:12]}..., the run's {stored_sha256[:12]}...); a resumed run must see the same examples "
+            "in the same order. Point --data_path at the run's dataset, or start a new run"
+        )
     train_samples, validation_samples = split_dataset(samples, cfg.validation_fraction, cfg.seed)
     held_out = select_validation_samples(validation_samples, cfg.validation_samples, cfg.seed)
     logger.info(
@@ -323,6 +473,7 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
     service = create_service_client(cfg, save_root=registry.run_dir)
     services.append(service)
     resolved: dict[str, Any] = cfg.extra.setdefault("resolved", {})
+    resolved["dataset_sha256"] = dataset_sha256
     if resume is not None:
         base_model = resume.base_model
     elif backend == "tinker":
@@ -337,7 +488,13 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
     if resume is not None:
         training_client = await service.create_training_client_from_state_with_optimizer(resume.state_path)
         start_step = resume.step
-        logger.info("resumed from %s at step %d", resume.state_path, start_step)
+        restored_step = getattr(training_client, "step", start_step)
+        if restored_step != start_step:
+            raise CheckpointNotFoundError(
+                f"{resume.state_path}: the restored state is at step {restored_step}, the registry's "
+                f"{resume.name} at step {start_step}"
+            )
+        logger.info("resumed %s from %s at step %d", resume.name, resume.state_path, start_step)
     else:
         training_client = await service.create_lora_training_client(
             base_model=base_model, rank=cfg.lora_rank, seed=cfg.seed
@@ -346,7 +503,7 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
     tokenizer = training_client.get_tokenizer()
 
     # The prompt format is the model's own; a resumed run keeps the one it was started with.
-    stored = (registry.config().get("resolved") or {}).get("renderer") if resume is not None else None
+    stored = (cfg.extra.get("resolved") or {}).get("renderer") if resume is not None else None
     requested = cfg.renderer if cfg.renderer != "auto" or not stored else stored
     offered = service.usable_models() if hasattr(service, "usable_models") else ()
     choice = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=requested, offered=offered)
@@ -362,8 +519,16 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
         )
     if not datums:
         raise DatasetError(f"{cfg.data_path}: no training sample fits in max_length={cfg.max_length} tokens")
-    # Registered only now that data, model and prompt format are settled.
-    registry.start(backend, base_model, cfg.to_dict())
+    # Registered only now that data, model, resume state and prompt format are settled.
+    dropped = registry.start(backend, base_model, cfg.to_dict(), resume_step=resume.step if resume else None)
+    if dropped:
+        logger.warning(
+            "run %s continues from step %d: dropped the later checkpoints of the interrupted attempt from the "
+            "registry (%s); this run saves them again",
+            registry.run_name,
+            start_step,
+            ", ".join(dropped),
+        )
     atomic_write_json(log_dir / "config.json", cfg.to_dict())
     write_prompt_example(log_dir / "prompt_example.json", train_samples[0], tokenizer, renderer, base_model)
 
@@ -503,7 +668,7 @@ async def _stopped(
             stop.signum,
         )
     resume = command_line(
-        cfg, drop=["run_name", "resume_from"], add=["--run_name", registry.run_name, "--resume_from", name]
+        cfg, drop=["run_name", "resume_from", "resume"], add=["--run_name", registry.run_name, "--resume_from", name]
     )
     return TrainingStopped(
         f"stopped by {signal.Signals(stop.signum).name} after step {done} of {cfg.num_steps}; saved {name} "
@@ -524,7 +689,7 @@ def _stopped_at_once(cfg: TrainConfig, registry: RunRegistry) -> str:
         return "stopped at once; no checkpoint of this run was saved. Start again with the same command."
     name = max(resumable, key=lambda n: resumable[n]["step"])
     resume = command_line(
-        cfg, drop=["run_name", "resume_from"], add=["--run_name", registry.run_name, "--resume_from", name]
+        cfg, drop=["run_name", "resume_from", "resume"], add=["--run_name", registry.run_name, "--resume_from", name]
     )
     return f"stopped at once; the step in flight was not saved. Last checkpoint: {name}. Resume with:\n  {resume}"
 
@@ -538,7 +703,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingStopped as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CODES.get(signal.Signals(exc.signum), 130)
-    except (DatasetError, ConfigError, CheckpointNotFoundError, FileNotFoundError, EngineError, RendererError) as exc:
+    except (
+        DatasetError,
+        ConfigError,
+        CheckpointNotFoundError,
+        RunExistsError,
+        RunBusyError,
+        FileNotFoundError,
+        EngineError,
+        RendererError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

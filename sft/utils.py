@@ -1,4 +1,4 @@
-"""Small helpers shared by the scripts: atomic writes, logging set-up, run names, the learning-rate schedule."""
+"""Small helpers shared by the scripts: durable atomic writes, logging set-up, run names, the learning-rate schedule."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import os
+import secrets
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -13,8 +14,37 @@ from pathlib import Path
 from typing import Any
 
 
+def fsync_dir(path: str | Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: str | Path) -> dict[str, int]:
+    """fsync every file and directory under ``path`` and ``path``'s parent; returns {relative file: size}.
+
+    A checkpoint directory is renamed into place by the engine; only after this is its content on disk, so the
+    registry records it afterwards (with the sizes, which a resume checks).
+    """
+    root = Path(path)
+    sizes: dict[str, int] = {}
+    for directory, _, files in os.walk(root):
+        for name in files:
+            file = Path(directory) / name
+            with file.open("rb") as f:
+                os.fsync(f.fileno())
+            sizes[file.relative_to(root).as_posix()] = file.stat().st_size
+        fsync_dir(directory)
+    fsync_dir(root.parent)
+    return dict(sorted(sizes.items()))
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file and a rename, so readers never see a partial file."""
+    """Write ``text`` to ``path`` through a temp file, fsync and a rename (then fsync the directory), so readers
+    never see a partial file and a crash leaves either the old or the new content."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -27,6 +57,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
 
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
@@ -43,7 +74,8 @@ def append_jsonl(path: str | Path, obj: dict[str, Any]) -> None:
 
 
 def default_run_name() -> str:
-    return datetime.now().strftime("run-%Y%m%d-%H%M%S")
+    """``run-YYYYmmdd-HHMMSS-xxxxxx``: readable, and unique for runs started in the same second."""
+    return datetime.now().strftime("run-%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
 def utc_now() -> str:

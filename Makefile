@@ -40,8 +40,9 @@ run: train evaluate
 
 test: test-unit test-tinker
 
+# The sandbox tests must run under bubblewrap, never skip: without it they fail.
 test-unit: setup
-	$(BIN)/python -m pytest -m "not tinker_it"
+	SFT_SANDBOX_REQUIRE_BWRAP=1 $(BIN)/python -m pytest -m "not tinker_it"
 
 # Real tinker SDK against a SkyRL Tinker-API server on 127.0.0.1, in its own venv (.venv-tinker-it).
 test-tinker:

@@ -1,15 +1,45 @@
 #!/usr/bin/env bash
-# System packages the project uses where it can: bubblewrap isolates the Python tool's sandbox (namespaces:
-# no network, read-only host, private /tmp). Without it the sandbox falls back to rlimits only and says so.
-set -u
-if command -v bwrap >/dev/null 2>&1; then
-  exit 0
+# System packages the project needs: bubblewrap isolates the Python tool's sandbox (namespaces: no network,
+# read-only host, private capped /tmp, never host root). Without it the sandbox could only fall back to rlimits +
+# seccomp, which can still read the host's files, so a failed install is an error, not a warning.
+# Set SFT_ALLOW_NO_BWRAP=1 to continue without bubblewrap anyway (the sandbox then says isolation="rlimits").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() {
+  echo "error: $*" >&2
+  if [ "${SFT_ALLOW_NO_BWRAP:-}" = "1" ]; then
+    echo "warning: continuing without a working bubblewrap (SFT_ALLOW_NO_BWRAP=1)" >&2
+    exit 0
+  fi
+  echo "install bubblewrap (e.g. 'sudo apt-get install bubblewrap'), or set SFT_ALLOW_NO_BWRAP=1 to accept" \
+    "the weaker rlimits-only sandbox" >&2
+  exit 1
+}
+
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing bubblewrap for the Python tool sandbox"
+    log="$(mktemp)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } >"$log" 2>&1; then
+      tail -n 20 "$log" >&2
+      rm -f "$log"
+      fail "could not install bubblewrap with apt-get (output above)"
+    fi
+    rm -f "$log"
+  else
+    fail "bubblewrap (bwrap) is not installed and cannot be installed here (needs root and apt-get)"
+  fi
 fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing bubblewrap for the Python tool sandbox"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap) >/dev/null 2>&1 \
-    || echo "warning: could not install bubblewrap; the Python sandbox will use rlimits only" >&2
-else
-  echo "note: install bubblewrap (e.g. 'sudo apt-get install bubblewrap') for a stronger Python tool sandbox" >&2
+
+# Installed is not enough: user namespaces may be disabled, or a container may forbid mounts. Ask the sandbox.
+python="${SFT_PYTHON:-.venv/bin/python}"
+if [ -x "$python" ]; then
+  if ! reason="$("$python" -c 'from sft.tools.sandbox import bwrap_unavailable_reason as r; import sys
+why = r()
+print(why or "")
+sys.exit(1 if why else 0)' 2>&1)"; then
+    fail "bubblewrap is installed but the sandbox cannot use it: $reason"
+  fi
 fi
 exit 0

@@ -151,6 +151,62 @@ def test_the_working_directory_is_writable_in_bwrap_and_thrown_away() -> None:
     assert second.stdout == "False\n"
 
 
+@needs_bwrap
+def test_only_three_device_nodes_exist_and_they_work_read_only() -> None:
+    code = (
+        "import os\n"
+        "print(sorted(os.listdir('/dev')))\n"
+        "print(open('/dev/null', 'w').write('x'), len(open('/dev/zero', 'rb').read(4)), len(os.urandom(4)))\n"
+        "print(len(open('/dev/urandom', 'rb').read(4)), os.statvfs('/dev/null').f_flag & os.ST_RDONLY)"
+    )
+    result = run(code, "bwrap")
+    assert result.ok, result.stderr
+    assert result.stdout.splitlines() == ["['null', 'urandom', 'zero']", "1 4 4", f"4 {os.ST_RDONLY}"]
+
+
+@needs_bwrap
+def test_the_scratch_directory_is_capped_in_bytes_and_inodes() -> None:
+    result = run("import os\nv = os.statvfs('.')\nprint(os.getcwd(), v.f_files, v.f_blocks * v.f_frsize)", "bwrap")
+    assert result.ok, result.stderr
+    assert result.stdout.split() == ["/tmp", str(sandbox._TMPFS_INODES), str(sandbox._TMPFS_BYTES)]
+
+
+@needs_bwrap
+def test_the_code_runs_as_nobody_without_capabilities() -> None:
+    code = "print(os.getresuid(), os.getresgid(), os.getgroups())\nprint(open('/proc/self/status').read())"
+    result = run("import os\n" + code, "bwrap")
+    assert result.stdout.splitlines()[0] == "(65534, 65534, 65534) (65534, 65534, 65534) []"
+    assert "FileNotFoundError" in result.stderr  # and no /proc to look at the rest
+
+
+def test_capabilities_are_dropped_in_both_modes(mode: str) -> None:
+    code = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None)\n"
+        "header = (ctypes.c_uint32 * 2)(0x20080522, 0)\n"
+        "data = (ctypes.c_uint32 * 6)()\n"
+        "libc.capget(header, data)\n"
+        "print(list(data), libc.prctl(39, 0, 0, 0, 0))"  # PR_GET_NO_NEW_PRIVS
+    )
+    result = run(code, mode)
+    assert result.ok, result.stderr
+    assert result.stdout.strip() == "[0, 0, 0, 0, 0, 0] 1"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("import socket\nsocket.socketpair()", id="socketpair"),
+        pytest.param("import os\nos.memfd_create('x')", id="memfd"),
+        pytest.param("import os\nos.chmod('.', 0o700)", id="chmod-own-dir"),
+    ],
+)
+def test_calls_outside_the_contract_fail_cleanly(mode: str, code: str) -> None:
+    result = run(code, mode)
+    assert result.exit_code == 1
+    assert "PermissionError" in result.stderr or "Read-only file system" in result.stderr
+
+
 def test_the_rlimits_fallback_refuses_file_writes() -> None:
     result = run("open('note.txt', 'w')", "rlimits")
     assert "Read-only file system" in result.stderr

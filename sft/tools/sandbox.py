@@ -12,35 +12,44 @@ the field does, strongest available first:
    site, no script directory on ``sys.path``, no ``.pyc`` writes). ``PYTHONHASHSEED=0``
    makes set/dict orders reproducible, so expected answers are stable.
 2. **Namespaces via bubblewrap** (``isolation == "bwrap"``, when ``bwrap`` works here):
-   new user, pid, network, ipc, uts and cgroup namespaces; no network at all (not even
-   the host's loopback); no capabilities; an empty, read-only root where only ``/usr``,
-   the ``/lib*`` links, ``/etc/ld.so.cache`` and the Python installation are mounted
-   read-only, plus ``/dev/null``-style device nodes and a size-capped ``/tmp`` tmpfs
-   as the working directory. The project (``/work``), home directories (``~/.ssh``),
-   ``/etc``, ``/proc``, ``/sys`` and the host's ``/tmp`` are simply not there. As root,
-   bubblewrap itself runs as ``nobody`` when the interpreter is reachable that way.
+   new pid, network, ipc, uts and cgroup namespaces (and a user namespace unless we are
+   root); no network at all (not even the host's loopback); an empty, read-only root
+   where only ``/usr``, the ``/lib*`` links, ``/etc/ld.so.cache`` and the Python
+   installation are mounted read-only, plus ``/dev/null``, ``/dev/zero`` and
+   ``/dev/urandom`` (remounted read-only: usable, but their inodes -- the host's --
+   cannot be changed) and a ``/tmp`` tmpfs capped at 64 MiB and 4,096 inodes as the
+   working directory. The project (``/work``), home directories (``~/.ssh``), ``/etc``,
+   ``/proc``, ``/sys`` and the host's ``/tmp`` are simply not there. The code never runs
+   as host root: as root, bubblewrap runs without a user namespace (so it can reach an
+   interpreter under a 0700 home) and the child switches to nobody (uid 65534) before
+   reading the code; otherwise the user namespace maps the sandbox's nobody to our uid.
+   The child uses its setup capabilities (``CAP_SYS_ADMIN`` for the capped tmpfs and the
+   read-only device remounts) before the code is read, then drops all of them.
    The interpreter is the namespace's pid 1 (``--as-pid-1``); on a timeout it is
    killed first, bubblewrap reaps it, and ``--die-with-parent`` plus the process
    group kill make sure nothing survives and no zombie is left behind.
 3. **Seccomp** (x86_64 Linux, see :mod:`sft.tools._seccomp`): no new processes (threads
-   are fine), no sockets, no ``ptrace``/mount/namespace/keyring/``bpf``/``io_uring``
-   calls, no broadcast ``kill``. Without bubblewrap the child also drops every
-   capability and the filter turns every file-system write into ``EROFS`` and only
-   lets the code signal itself.
+   are fine), no socket calls at all (``socketpair``, ``bind``, ``sendto``... too), no
+   ``memfd_create`` or System V shared memory (memory ``RLIMIT_AS`` would not count), no
+   ``chmod``/``chown``/``utime``/xattr/``link`` calls, no ``ptrace``/mount/namespace/
+   keyring/``bpf``/``io_uring`` calls, no broadcast ``kill``. Without bubblewrap the
+   filter also turns every file-system write into ``EROFS`` and only lets the code
+   signal itself. Every capability is dropped in both modes.
 
 Honest limits of the ``rlimits`` fallback (no bubblewrap): the code runs under our uid
 (often root in containers, though without capabilities) and can *read* any file that
-uid can read (e.g. the project's ``.env``); a non-root parent's ``/proc/<pid>/environ``
-is readable too. Seccomp still stops it from writing files, signalling other
-processes, opening sockets and forking. ``RLIMIT_NPROC`` is not relied on: the kernel
-does not enforce it for root, and for other users it counts every process of the user.
-Without seccomp (non-x86_64) the fallback is only a resource limiter. Set
-``SFT_SANDBOX_REQUIRE_BWRAP=1`` (or pass ``isolation="bwrap"``) to refuse to run
-without bubblewrap.
+uid can read (e.g. the project's ``.env``) and other processes' ``/proc/<pid>/cmdline``;
+a non-root parent's ``/proc/<pid>/environ`` is readable too. Seccomp still stops it from
+writing or creating files (socket files included), reaching any socket, signalling other
+processes and forking. ``RLIMIT_NPROC`` is not relied on: the kernel does not enforce it
+for root, and for other users it counts every process of the user. Without seccomp
+(non-x86_64) the fallback is only a resource limiter. Set ``SFT_SANDBOX_REQUIRE_BWRAP=1``
+(or pass ``isolation="bwrap"``) to refuse to run without bubblewrap; CI does.
+The known holes and their outcomes are listed in ``tests/fixtures/hostile_cases.json``.
 
 Startup cost is kept low (this runs thousands of times during dataset creation): the
-child skips ``site`` (``-S``), imports only ``resource`` before the user code (plus
-``ctypes`` in rlimits mode, to install seccomp), gets its code on stdin (no temp file
+child skips ``site`` (``-S``), imports only ``resource`` and ``ctypes`` (to finish the
+sandbox and install seccomp) before the user code, gets its code on stdin (no temp file
 in bwrap mode), the bubblewrap command line and the seccomp program are built once and
 cached, and :func:`run_python_many` runs several sandboxes concurrently.
 """

@@ -319,3 +319,27 @@ def test_an_unreachable_service_stops_training_within_the_timeout(tmp_path: Path
     assert f"Cannot reach the Tinker service at {url}" in result.stderr, explain(result)
     # The SDK alone would retry for 5 minutes; start-up (imports, dataset) takes some seconds on a busy CPU.
     assert elapsed < 120, elapsed
+
+
+def test_a_service_that_accepts_but_never_answers_stops_training_within_the_timeout(tmp_path: Path) -> None:
+    """Needs no server: a port that accepts connections (into the kernel's backlog) and never answers, so the run
+    must stop on its own time limit, not on a refused connection."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        data = tmp_path / "data.json"
+        data.write_text(json.dumps(make_records()), encoding="utf-8")
+        args = ["--backend", "tinker", "--base_url", url, "--remote_timeout_s", "4", "--num_steps", "1"]
+        args += ["--data_path", str(data), "--checkpoint_dir", str(tmp_path / "ck"), "--log_dir", str(tmp_path / "l")]
+        start = time.monotonic()
+        result = run_cli("sft.train", args, tmp_path, timeout_s=300)
+        elapsed = time.monotonic() - start
+    assert result.returncode == 2, explain(result)
+    assert "no answer within 4 s" in result.stderr and url in result.stderr, explain(result)
+    assert "Traceback" not in result.stderr
+    # The limit, plus start-up (imports, dataset) on a busy CPU; the SDK alone would wait and retry for minutes.
+    assert elapsed < 60, elapsed
+    assert not (tmp_path / "ck" / "LATEST").exists()  # nothing registered

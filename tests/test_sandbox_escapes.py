@@ -196,9 +196,10 @@ def test_hostile_case_leaves_the_host_untouched(case: dict, mode: str, host: dic
 
     def watch_shmem(marker: str) -> None:
         baseline = peak = _shmem_kib()
-        while not _processes_with_arg(marker):  # not started yet
+        give_up = time.monotonic() + 5
+        while not _processes_with_arg(marker) and time.monotonic() < give_up:  # not started yet
             time.sleep(0.005)
-        while _processes_with_arg(marker):
+        while _processes_with_arg(marker) and time.monotonic() < give_up + 10:
             peak = max(peak, _shmem_kib())
             time.sleep(0.02)
         observed["shmem_growth_mib"] = (peak - baseline) / 1024

@@ -207,6 +207,17 @@ def _use_segment_attention(model: Any) -> bool:
     return True
 
 
+def _adamw(params: list[torch.nn.Parameter]) -> torch.optim.AdamW:
+    """AdamW with PyTorch's fused kernel where the device has one (one pass over each tensor instead of a dozen
+    elementwise ops per parameter list: about half the optimizer's time for our ~400 LoRA tensors on a CPU), else
+    the default multi-tensor implementation. Same update either way, to float32 rounding."""
+    hyper = {"lr": 1e-4, "betas": (0.9, 0.95), "eps": 1e-12, "weight_decay": 0.0}
+    try:
+        return torch.optim.AdamW(params, fused=True, **hyper)
+    except (RuntimeError, ValueError):  # a device or dtype without the fused kernel
+        return torch.optim.AdamW(params, **hyper)
+
+
 class LocalTrainingClient:
     """A LoRA adapter being trained on a local model (Tinker's ``TrainingClient`` surface)."""
 
@@ -218,7 +229,7 @@ class LocalTrainingClient:
         self._params = [p for p in runner.model.parameters() if p.requires_grad]
         self.max_pack_tokens = DEFAULT_MAX_PACK_TOKENS
         self._segment_attention = _use_segment_attention(runner.model)
-        self._optimizer = torch.optim.AdamW(self._params, lr=1e-4, betas=(0.9, 0.95), eps=1e-12, weight_decay=0.0)
+        self._optimizer = _adamw(self._params)
 
     @property
     def model(self) -> Any:

@@ -148,10 +148,11 @@ class RunRegistry:
         dropped from the registry, since this run saves them again. Returns their names.
 
         Raises:
-            RunExistsError: A new run (``resume_step`` None) whose name is already registered.
+            RunExistsError: A new run (``resume_step`` None) whose name is taken by a run with checkpoints (one
+                stopped before its first checkpoint left nothing to mix with, and may be started again).
         """
         with self.locked():
-            if resume_step is None and self.exists():
+            if resume_step is None and self.exists() and self.records():
                 raise RunExistsError(run_exists_message(self))
             if resume_step is None:
                 data: dict[str, Any] = {"run_name": self.run_name, "created_at": utc_now(), "checkpoints": {}}
@@ -352,6 +353,10 @@ def clean_incomplete_writes(registry: RunRegistry) -> list[str]:
     the run's lock (:func:`hold_run`), so that no write of this run is in progress.
     """
     done: list[str] = []
+    with registry.locked():  # a registry write killed before its rename leaves its temp file
+        for temp in registry.run_dir.glob(f".{REGISTRY_FILE}.*"):
+            temp.unlink(missing_ok=True)
+            done.append(f"removed {temp} (an incomplete registry write of a run that was stopped)")
     for kind in CHECKPOINT_KINDS:
         folder = registry.run_dir / kind
         if not folder.is_dir():

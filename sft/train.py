@@ -361,7 +361,7 @@ def resolve_resume(cfg: TrainConfig) -> tuple[RunRegistry, CheckpointRecord | No
         return registry, records[0]
     cfg.run_name = cfg.run_name or default_run_name()
     registry = RunRegistry(cfg.checkpoint_dir, cfg.run_name)
-    if registry.exists():
+    if registry.exists() and registry.records():
         raise RunExistsError(run_exists_message(registry))
     return registry, None
 
@@ -373,7 +373,7 @@ def restore_config(cfg: TrainConfig, registry: RunRegistry, resume: CheckpointRe
         ConfigError: An option given would change the run's recipe; the message lists each difference.
     """
     stored = registry.config()
-    overrides = dict(cfg.extra.get("overrides") or _non_defaults(cfg))
+    overrides = dict(cfg.extra["overrides"] if "overrides" in cfg.extra else _non_defaults(cfg))
     conflicts = resume_conflicts(stored, overrides)
     if conflicts:
         raise ConfigError(
@@ -494,7 +494,7 @@ async def _train_run(
                 f"{resume.state_path}: the restored state is at step {restored_step}, the registry's "
                 f"{resume.name} at step {start_step}"
             )
-        logger.info("resumed %s from %s at step %d", resume.name, resume.state_path, start_step)
+        logger.info("resumed from %s at step %d (%s)", resume.state_path, start_step, resume.name)
     else:
         training_client = await service.create_lora_training_client(
             base_model=base_model, rank=cfg.lora_rank, seed=cfg.seed

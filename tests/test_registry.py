@@ -130,6 +130,8 @@ def test_a_failing_run_registers_nothing(tmp_path: Path, capsys: pytest.CaptureF
 def test_a_registered_run_name_is_not_reused_without_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     checkpoints = tmp_path / "checkpoints"
     RunRegistry(checkpoints, "taken").start("local", "m", {})
+    RunRegistry(checkpoints, "taken").start("local", "m", {})  # stopped before its first checkpoint: nothing to mix
+    RunRegistry(checkpoints, "taken").record("checkpoint_step_2", 2, "s", None)
     with pytest.raises(RunExistsError):
         RunRegistry(checkpoints, "taken").start("local", "m", {})
     args = ["--checkpoint_dir", str(checkpoints), "--log_dir", str(tmp_path / "logs"), "--run_name", "taken"]
@@ -177,9 +179,11 @@ def test_leftovers_of_interrupted_writes_are_cleaned_and_a_checkpoint_moved_asid
     fake_state(weights / ".checkpoint_step_2.old-1a2b3c4d", 2)  # killed between "move old aside" and "move new in"
     fake_state(weights / ".checkpoint_step_2.x9y8z7", 2)
     kept = fake_state(weights / "checkpoint_step_6", 6)
+    (registry.run_dir / ".checkpoints.json.abc123").write_text('{"run_na')  # a registry write cut off
     done = clean_incomplete_writes(registry)
     assert sorted(p.name for p in weights.iterdir()) == ["checkpoint_step_2", "checkpoint_step_6"]
-    assert len(done) == 3 and any("restored" in line and "checkpoint_step_2" in line for line in done)
+    assert not list(registry.run_dir.glob(".checkpoints.json.*"))
+    assert len(done) == 4 and any("restored" in line and "checkpoint_step_2" in line for line in done)
     assert (weights / "checkpoint_step_2" / "state.json").is_file() and kept.is_dir()
 
 

@@ -145,7 +145,7 @@ def test_sigkill_between_checkpoints_then_resume_equals_the_uninterrupted_run(
     assert set(saved) == {"checkpoint_step_2", "checkpoint_step_4"}
 
     assert main(["--checkpoint_dir", str(root / "checkpoints"), "--run_name", "killed", "--resume"]) == 0
-    assert "resumed checkpoint_step_4" in train_log(root, "killed")
+    assert "at step 4 (checkpoint_step_4)" in train_log(root, "killed")
     assert_same_run(root, "killed", reference)
 
     # The stored recipe holds: a conflicting option is refused with every difference listed, before any work.
@@ -198,7 +198,7 @@ def test_a_kill_in_a_checkpoint_write_resumes_from_the_previous_complete_checkpo
     assert main(["--checkpoint_dir", str(root / "checkpoints"), "--run_name", "cut", "--resume"]) == 0
     log = train_log(root, "cut")
     assert "an incomplete checkpoint write" in log and leftovers[0] in log
-    assert "resumed checkpoint_step_2" in log
+    assert "at step 2 (checkpoint_step_2)" in log
     assert not [p for p in (root / "checkpoints" / "cut" / "weights").iterdir() if p.name.startswith(".")]
     assert_same_run(root, "cut", reference)
 
@@ -213,5 +213,5 @@ def test_a_kill_in_a_checkpoint_write_resumes_from_the_previous_complete_checkpo
     log = train_log(root, "cut")
     assert f"cannot resume from final_checkpoint (step {STEPS}): " in log and "a write was cut off" in log
     assert f"Resuming from checkpoint_step_{STEPS - 2} instead" in log
-    assert f"resumed checkpoint_step_{STEPS - 2}" in log
+    assert f"at step {STEPS - 2} (checkpoint_step_{STEPS - 2})" in log
     assert_same_run(root, "cut", reference)

@@ -435,7 +435,6 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
                 )
             cfg, more = restore_config(cfg, registry, resume)
             notes += more
-        assert cfg.run_name is not None
         return await _train_run(cfg, stop, services, registry, resume, notes)
 
 

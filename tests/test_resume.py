@@ -155,6 +155,10 @@ def test_sigkill_between_checkpoints_then_resume_equals_the_uninterrupted_run(
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert "cannot resume run 'killed' with a different recipe: batch_size: stored 4, given 3; seed: stored 3" in error
     assert "lora_rank" not in error  # the stored value, given again: no difference
+    other_data = root / "other.json"
+    other_data.write_text(json.dumps(make_records()[::-1]), encoding="utf-8")
+    assert main([*args, "--data_path", str(other_data)]) == 2
+    assert "is not the dataset run 'killed' trained on (sha256" in capsys.readouterr().err
     # Extending the run is allowed, and the log says what it does to the learning-rate schedule.
     assert main([*args, "--num_steps", str(STEPS + 2)]) == 0
     log = train_log(root, "killed")

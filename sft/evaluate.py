@@ -5,11 +5,15 @@ Usage::
     python -m sft.evaluate final_checkpoint --num_samples 100
     python -m sft.evaluate checkpoint_step_300 --num_samples 50 --run run-20261125-101500
     python -m sft.evaluate final_checkpoint --untrained     # the base model, no adapter: the baseline
+    python -m sft.evaluate final_checkpoint --data my_prompts.json          # every record of any file
+    python -m sft.evaluate final_checkpoint --compare_base  # the untrained base beside the checkpoint
 
 It resolves the checkpoint name in the latest run (or ``--run``), loads it as a sampling client on the run's
-engine, generates on the run's validation split, and prints the valid JSON, correct format and correct tool
-rates, then argument match, execution accuracy (the predicted call is run with the project's tools and its
-output compared with the expected answer), per-category rates, a confusion matrix and sample predictions.
+engine, generates on the run's validation split (or on every record of ``--data``), and prints the valid JSON,
+correct format and correct tool rates with 95% intervals, then argument match, execution accuracy (the predicted
+call is run with the project's tools and its output compared with the expected answer), answer accuracy of short
+direct answers, per-category rates, a confusion matrix, the template families that fail most and sample
+predictions. Results go to a JSON file and a Markdown summary beside it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import sys
 import time
 from collections.abc import Sequence
@@ -33,7 +38,7 @@ from sft.engines.errors import EngineError
 from sft.metrics import Report, SampleScore, format_report, score_sample, summarize
 from sft.prompt_builder import SYSTEM_PROMPT, target_object, to_json
 from sft.renderers import CHATML, Renderer, RendererError, select_renderer
-from sft.utils import atomic_write_json, quiet_libraries, setup_logging
+from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
 
 logger = logging.getLogger("sft.evaluate")
 
@@ -101,6 +106,23 @@ async def score_completions(
     return summarize(scores), scores
 
 
+def stratified_sample(samples: Sequence[Sample], n: int, seed: int) -> list[Sample]:
+    """``n`` of ``samples`` drawn with ``seed``, each category in proportion to its share (largest remainders get
+    the rounding), in the file's order."""
+    if n >= len(samples):
+        return list(samples)
+    by_category: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        by_category.setdefault(sample.category, []).append(i)
+    exact = {c: n * len(idx) / len(samples) for c, idx in by_category.items()}
+    quota = {c: int(q) for c, q in exact.items()}
+    for c in sorted(exact, key=lambda c: (quota[c] - exact[c], c))[: n - sum(quota.values())]:
+        quota[c] += 1
+    rng = random.Random(seed)
+    picked = sorted(i for c, idx in sorted(by_category.items()) for i in rng.sample(idx, quota[c]))
+    return [samples[i] for i in picked]
+
+
 def format_examples(samples: Sequence[Sample], scores: Sequence[SampleScore], limit: int) -> str:
     lines = []
     for sample, score in list(zip(samples, scores))[:limit]:
@@ -122,18 +144,34 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sft.evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint_name", help="e.g. final_checkpoint, checkpoint_step_300, or a sampler path")
     parser.add_argument(
-        "--num_samples", "--num-samples", type=int, default=100, help="validation samples (default 100)"
+        "--num_samples",
+        "--num-samples",
+        type=int,
+        default=None,
+        help="validation samples (default 100); with --data, a seeded sample stratified by category (default: all)",
     )
     parser.add_argument("--run", "--run_name", dest="run", default=None, help="run name (default: the latest run)")
     parser.add_argument("--checkpoint_dir", default="checkpoints")
-    parser.add_argument("--data_path", default=None, help="dataset (default: the one the run trained on)")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="score every record of this file (dataset schema, no split) instead of the run's validation split",
+    )
+    parser.add_argument(
+        "--data_path", default=None, help="dataset to take the validation split from (default: the run's)"
+    )
     parser.add_argument("--max_new_tokens", type=int, default=None)
     parser.add_argument("--show", type=int, default=5, help="sample predictions to print (default 5)")
     parser.add_argument("--no_execute", action="store_true", help="do not run predicted tool calls")
     parser.add_argument(
         "--untrained", action="store_true", help="evaluate the run's base model without adapter (checkpoint ignored)"
     )
-    parser.add_argument("--output", default=None, help="write the full results as JSON here")
+    parser.add_argument(
+        "--compare_base", action="store_true", help="also evaluate the untrained base model; print both side by side"
+    )
+    parser.add_argument(
+        "--output", default=None, help="write the full results as JSON here (and a Markdown summary beside it)"
+    )
     parser.add_argument("--backend", choices=["local", "tinker"], default=None, help="override the run's backend")
     parser.add_argument("--base_url", default=None, help="Tinker-API server URL")
     parser.add_argument("--device", default=None, help="local engine device")
@@ -143,8 +181,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     from sft.engines import create_service_client
 
-    if args.num_samples <= 0:
+    if args.num_samples is not None and args.num_samples <= 0:
         raise ConfigError(f"--num_samples: must be positive, got {args.num_samples}")
+    if args.untrained and args.compare_base:
+        raise ConfigError("--compare_base compares a checkpoint with the untrained base: drop --untrained")
     path_like = args.checkpoint_name.startswith(("tinker://", "/", ".")) or Path(args.checkpoint_name).is_dir()
     run_name = args.run
     sampler_path: str | None
@@ -178,11 +218,17 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             setattr(cfg, name, getattr(args, name))
     cfg.validate()
 
-    samples = load_dataset(cfg.data_path)
-    _, validation = split_dataset(samples, cfg.validation_fraction, cfg.seed)
-    chosen = select_validation_samples(validation, args.num_samples, cfg.seed)
-    if len(chosen) < args.num_samples:
-        logger.warning("the validation split has only %d samples; evaluating all of them", len(chosen))
+    if args.data is not None:
+        records = load_dataset(args.data)
+        chosen = stratified_sample(records, args.num_samples, cfg.seed) if args.num_samples else records
+        args.scope = f"{len(chosen)} of {len(records)} records of {args.data}"
+    else:
+        wanted = args.num_samples or 100
+        _, validation = split_dataset(load_dataset(cfg.data_path), cfg.validation_fraction, cfg.seed)
+        chosen = select_validation_samples(validation, wanted, cfg.seed)
+        if len(chosen) < wanted:
+            logger.warning("the validation split has only %d samples; evaluating all of them", len(chosen))
+        args.scope = f"{len(chosen)} validation samples"
 
     if not path_like and not args.untrained and run_name:
         check_not_expired(args.checkpoint_name, RunRegistry(args.checkpoint_dir, run_name).read(), run_config)
@@ -255,10 +301,26 @@ async def _evaluate_with(
         sampling_client, tokenizer, chosen, cfg.max_new_tokens, execute=not args.no_execute, renderer=choice.renderer
     )
     elapsed = time.perf_counter() - start
-    print(f"\nEvaluation of {label}, run {run_name}, on {len(chosen)} validation samples ({elapsed:.1f} s)\n")
+    print(f"\nEvaluation of {label}, run {run_name}, on {args.scope} ({elapsed:.1f} s)\n")
     print(format_report(report))
     if args.show:
         print("\nSample predictions:\n" + format_examples(chosen, scores, args.show))
+    base_result = None
+    if args.compare_base:
+        if check_sampleable is not None:
+            check_sampleable(model, f"the untrained {model}")
+        base_client = await service.create_sampling_client(base_model=model)
+        base_start = time.perf_counter()
+        base_report, base_scores = await score_completions(
+            base_client, tokenizer, chosen, cfg.max_new_tokens, execute=not args.no_execute, renderer=choice.renderer
+        )
+        base_result = {
+            "seconds": time.perf_counter() - base_start,
+            "report": base_report.to_dict(),
+            "predictions": [s.to_dict() for s in base_scores],
+        }
+        print(f"\n{model} untrained beside {args.checkpoint_name}, same {len(chosen)} samples:\n")
+        print(format_comparison({f"{model} (untrained)": base_report, args.checkpoint_name: report}))
     first_prompt = build_generation_prompt(chosen[0].prompt, tokenizer, choice.renderer).to_ints() if chosen else []
     result = {
         "checkpoint": args.checkpoint_name,
@@ -267,20 +329,100 @@ async def _evaluate_with(
         "sampler_path": sampler_path,
         "base_model": sampling_client.get_base_model(),
         "renderer": choice.renderer.name,
+        "data": args.data,
+        "scope": args.scope,
         "first_prompt_tokens": first_prompt,
         "num_samples": len(chosen),
         "seconds": elapsed,
         "report": report.to_dict(),
         "predictions": [s.to_dict() for s in scores],
     }
+    if base_result is not None:
+        result["untrained_base"] = base_result
     output = args.output
     if output is None and run_name:
         suffix = "untrained" if args.untrained else args.checkpoint_name
-        output = str(Path(cfg.log_dir) / run_name / f"eval_{Path(suffix).name}_n{len(chosen)}.json")
+        where = f"_{Path(args.data).stem}" if args.data else ""
+        output = str(Path(cfg.log_dir) / run_name / f"eval_{Path(suffix).name}{where}_n{len(chosen)}.json")
     if output:
         atomic_write_json(output, result)
-        print(f"\nresults written to {output}")
+        summary = Path(output).with_suffix(".md")
+        atomic_write_text(summary, markdown_summary(label, run_name, args.scope, elapsed, report, chosen, scores))
+        print(f"\nresults written to {output} (summary: {summary})")
     return result
+
+
+HEADLINE_RATES = (
+    ("valid JSON", "valid_json_rate"),
+    ("correct format", "correct_format_rate"),
+    ("correct tool", "correct_tool_rate"),
+    ("args match", "args_match_rate"),
+    ("execution accuracy", "execution_accuracy"),
+    ("answer accuracy", "answer_accuracy"),
+)
+
+
+def _rate_cell(report: Report, name: str) -> str:
+    value = getattr(report, name)
+    if value is None:
+        return "n/a"
+    interval = report.intervals.get(name)
+    return f"{100 * value:.1f}%" + (f" [{100 * interval[0]:.0f}-{100 * interval[1]:.0f}]" if interval else "")
+
+
+def format_comparison(reports: dict[str, Report]) -> str:
+    """The headline rates of several evaluations of the same samples, one column each."""
+    width = max(22, *(len(label) + 2 for label in reports))
+    lines = [f"{'rate':<20}" + "".join(f"{label:>{width}}" for label in reports)]
+    for title, name in HEADLINE_RATES:
+        lines.append(f"{title:<20}" + "".join(f"{_rate_cell(r, name):>{width}}" for r in reports.values()))
+    return "\n".join(lines)
+
+
+def markdown_summary(
+    label: str,
+    run_name: str | None,
+    scope: str,
+    seconds: float,
+    report: Report,
+    samples: Sequence[Sample],
+    scores: Sequence[SampleScore],
+    failures_shown: int = 5,
+) -> str:
+    """A short Markdown page: headline rates with intervals, per category, the failing template families and a
+    few failed predictions."""
+    lines = [
+        f"# Evaluation of {label}",
+        "",
+        f"Run `{run_name}`, {scope}, {seconds:.1f} s. Rates with their Wilson 95% intervals.",
+        "",
+        "| rate | value |",
+        "| --- | --- |",
+        *(f"| {title} | {_rate_cell(report, name)} |" for title, name in HEADLINE_RATES),
+        "",
+        "| category | n | correct tool | execution | answer |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for category, row in report.per_category.items():
+        cells = [row.get(k) for k in ("correct_tool_rate", "execution_accuracy", "answer_accuracy")]
+        shown = " | ".join("n/a" if v is None else f"{100 * v:.1f}%" for v in cells)
+        lines.append(f"| {category} | {row['n']} | {shown} |")
+    failing = [r for r in report.per_source if r["failed"]][:10]
+    if failing:
+        lines += ["", "Template families with the most failures:", "", "| source | n | failed | reasons |"]
+        lines.append("| --- | --- | --- | --- |")
+        for row in failing:
+            reasons = ", ".join(f"{k} x{v}" for k, v in row["reasons"].items())
+            lines.append(f"| {row['source']} | {row['n']} | {row['failed']} | {reasons} |")
+    failed = [(sample, score) for sample, score in zip(samples, scores) if score.failed][:failures_shown]
+    if failed:
+        lines += ["", "Failed predictions:", ""]
+        for sample, score in failed:
+            lines.append(f"- `{sample.source}`: {sample.prompt}")
+            lines.append(f"  - expected `{to_json(target_object(sample))}`")
+            one_line = " ".join(score.completion.split())
+            lines.append(f"  - predicted `{one_line}`")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -100,6 +100,23 @@ def test_train_then_evaluate_through_the_commands_a_user_runs(tmp_path: Path, da
     assert "(untrained)" in baseline.stdout
     assert (tmp_path / "logs" / "e2e" / "eval_untrained_n3.json").is_file()
 
+    # Any file in the dataset schema is scored whole (no split), with the untrained base beside the checkpoint and a
+    # Markdown summary beside the JSON results.
+    records = json.loads(dataset_file.read_text())
+    mine = tmp_path / "my.json"
+    mine.write_text(json.dumps(records[:5]))
+    scored = run(
+        ["-m", "sft.evaluate", "final_checkpoint", "--data", str(mine), "--compare_base", "--max_new_tokens", "16"],
+        cwd=tmp_path,
+    )
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    assert "on 5 of 5 records of" in scored.stdout and "(untrained)" in scored.stdout
+    result = json.loads((tmp_path / "logs" / "e2e" / "eval_final_checkpoint_my_n5.json").read_text())
+    assert [p["id"] for p in result["predictions"]] == [r["id"] for r in records[:5]]
+    assert len(result["untrained_base"]["predictions"]) == 5
+    summary = (tmp_path / "logs" / "e2e" / "eval_final_checkpoint_my_n5.md").read_text()
+    assert summary.startswith("# Evaluation of final_checkpoint") and "| correct tool |" in summary
+
     chat = run(["-m", "sft.chat", "final_checkpoint", "--prompt", "What is 17 * 23?", "--json"], cwd=tmp_path)
     assert chat.returncode == 0, chat.stderr[-3000:]
     assert set(json.loads(chat.stdout.strip().splitlines()[-1])) >= {"reply", "decision"}

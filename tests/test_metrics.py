@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sft.data_loader import Sample
-from sft.metrics import format_report, parse_reply, score_sample, summarize
+from sft.metrics import format_report, parse_reply, score_sample, summarize, wilson_interval
 
 CALC = Sample("c", "t/c", "calculator", True, "calculator", {"expression": "3 * 4"}, "3 times 4?", "12")
 PY = Sample("p", "t/p", "python_exec", True, "python", {"code": "print(1)"}, "run it", "1")
@@ -76,3 +78,71 @@ def test_summary_rates_confusion_and_errors() -> None:
     assert report.per_category["no_tool"]["correct_tool_rate"] == 0.5
     text = format_report(report)
     assert "valid JSON rate:      75.0%" in text and "correct tool rate:    50.0%" in text
+
+
+def _direct(expected: str, source: str = "t/fact") -> Sample:
+    return Sample("d", source, "no_tool", False, None, None, "question?", expected)
+
+
+@pytest.mark.parametrize(
+    ("expected", "reply", "right"),
+    [
+        ("Paris", "Paris", True),
+        ("Paris", "It is Paris.", True),
+        ("Paris", "paris!", True),
+        ("The capital of Japan is Tokyo.", "capital of Japan is Tokyo", True),
+        ("7", "The answer is 7.", True),
+        ("1,000", "That makes 1000.", True),
+        ("2.50", "It costs 2.5", True),
+        ("Kathmandu is the capital of Nepal.", "Nepal", False),
+        ("Paris", "Lyon", False),
+        ("7", "The answer is 17.", False),
+        ("The past tense of 'write' is 'wrote'.", "The past tense of write is writ.", False),
+        ("12", "1 2", False),
+    ],
+)
+def test_short_direct_answers_are_checked_for_content(expected: str, reply: str, right: bool) -> None:
+    score = score_sample(_direct(expected), json.dumps({"final": reply}))
+    assert score.correct_tool and score.answer_correct is right
+
+
+def test_long_free_form_answers_are_not_scored_and_never_counted_right() -> None:
+    essay = "Here are a few ideas for your bookstore: " + "a story on every shelf, " * 5
+    scores = [
+        score_sample(_direct(essay, "t/creative"), '{"final": "Anything at all"}'),
+        score_sample(_direct("Paris"), '{"final": "Paris"}'),
+        score_sample(_direct("Paris"), '{"final": "Rome"}'),
+    ]
+    assert scores[0].answer_correct is None and not scores[0].failed
+    report = summarize(scores)
+    assert (report.answers_scored, report.answers_not_scored, report.answer_accuracy) == (2, 1, 0.5)
+    assert "answer accuracy:      50.0%" in format_report(report)
+
+
+def test_wilson_intervals_on_a_hand_built_case() -> None:
+    # 9 of 10: the textbook Wilson interval is [0.596, 0.982]; 0 of 10 gives [0, 0.278]; no samples, no interval.
+    low, high = wilson_interval(9, 10)
+    assert low == pytest.approx(0.5958, abs=1e-4) and high == pytest.approx(0.9821, abs=1e-4)
+    assert wilson_interval(0, 10) == (0.0, pytest.approx(0.2775, abs=1e-4))
+    assert wilson_interval(0, 0) is None
+    report = summarize(
+        [score_sample(CALC, '{"tool": "calculator", "args": {"expression": "3*4"}}')] * 9 + [score_sample(CALC, "nope")]
+    )
+    assert report.intervals["correct_tool_rate"] == pytest.approx((0.5958, 0.9821), abs=1e-4)
+    assert "correct tool rate:    90.0%  [60-98%]" in format_report(report)
+
+
+def test_per_source_table_puts_the_families_that_fail_most_first() -> None:
+    a = Sample("a", "fam/a", "calculator", True, "calculator", {"expression": "1+1"}, "1+1?", "2")
+    b = Sample("b", "fam/b", "calculator", True, "calculator", {"expression": "2+2"}, "2+2?", "4")
+    run = lambda name, args: (True, "4" if "2+2" in args["expression"] else "3")  # noqa: E731
+    match = lambda out, want: out == want  # noqa: E731
+    scores = [
+        score_sample(a, '{"tool": "calculator", "args": {"expression": "1+2"}}', run, match),
+        score_sample(a, '{"final": "2"}', run, match),
+        score_sample(b, '{"tool": "calculator", "args": {"expression": "2+2"}}', run, match),
+    ]
+    table = summarize(scores).per_source
+    assert [(r["source"], r["n"], r["failed"]) for r in table] == [("fam/a", 2, 2), ("fam/b", 1, 0)]
+    assert table[0]["reasons"] == {"wrong result": 1, "decided final": 1}
+    assert "fam/a" in format_report(summarize(scores))

@@ -35,7 +35,7 @@ from sft.config import ConfigError, TrainConfig
 from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_generation_prompt
 from sft.engines.errors import EngineError
-from sft.metrics import Report, SampleScore, format_report, score_sample, summarize
+from sft.metrics import Report, SampleScore, format_report, reply_json_schema, score_sample, summarize
 from sft.prompt_builder import SYSTEM_PROMPT, target_object, to_json
 from sft.renderers import CHATML, Renderer, RendererError, select_renderer
 from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
@@ -64,19 +64,26 @@ def decode_completion(tokens: Sequence[int], tokenizer: Any, stop_ids: Sequence[
     return tokenizer.decode(tokens, skip_special_tokens=False)
 
 
-async def generate_completions(
+async def sample_replies(
     sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, renderer: Renderer = CHATML
-) -> list[str]:
-    """Greedy completions for ``prompts`` in the model's prompt format; all requests are submitted before any is
-    awaited."""
+) -> list[tuple[str, int]]:
+    """Greedy completions for ``prompts`` in the model's prompt format, each with the number of tokens generated;
+    all requests are submitted before any is awaited."""
     stops = stop_token_ids(tokenizer, renderer)
     params = greedy_params(max_new_tokens, stops)
     futures = [sampling_client.sample(build_generation_prompt(p, tokenizer, renderer), 1, params) for p in prompts]
-    completions = []
+    replies = []
     for future in futures:
-        response = await future
-        completions.append(decode_completion(response.sequences[0].tokens, tokenizer, stops))
-    return completions
+        tokens = (await future).sequences[0].tokens
+        replies.append((decode_completion(tokens, tokenizer, stops), len(tokens)))
+    return replies
+
+
+async def generate_completions(
+    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, renderer: Renderer = CHATML
+) -> list[str]:
+    """Greedy completions for ``prompts`` (see :func:`sample_replies`)."""
+    return [text for text, _ in await sample_replies(sampling_client, tokenizer, prompts, max_new_tokens, renderer)]
 
 
 def tool_functions() -> tuple[Any, Any]:
@@ -97,10 +104,15 @@ async def score_completions(
     max_new_tokens: int,
     execute: bool = False,
     renderer: Renderer = CHATML,
+    token_counts: list[int] | None = None,
 ) -> tuple[Report, list[SampleScore]]:
-    """Generate for ``samples`` and score them (running the predicted tool calls when ``execute``)."""
+    """Generate for ``samples`` and score them (running the predicted tool calls when ``execute``); the number of
+    tokens generated for each goes to ``token_counts`` when given."""
     prompts = [s.prompt for s in samples]
-    completions = await generate_completions(sampling_client, tokenizer, prompts, max_new_tokens, renderer)
+    replies = await sample_replies(sampling_client, tokenizer, prompts, max_new_tokens, renderer)
+    completions = [text for text, _ in replies]
+    if token_counts is not None:
+        token_counts.extend(n for _, n in replies)
     run, match = tool_functions() if execute else (None, None)
     scores = [score_sample(s, c, run, match) for s, c in zip(samples, completions)]
     return summarize(scores), scores
@@ -165,6 +177,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no_execute", action="store_true", help="do not run predicted tool calls")
     parser.add_argument(
         "--untrained", action="store_true", help="evaluate the run's base model without adapter (checkpoint ignored)"
+    )
+    parser.add_argument(
+        "--constrained",
+        action="store_true",
+        help="also decode with the reply's JSON schema enforced (local engine); print both side by side",
     )
     parser.add_argument(
         "--compare_base", action="store_true", help="also evaluate the untrained base model; print both side by side"
@@ -289,6 +306,12 @@ async def _evaluate_with(
         if check_sampleable is not None and base_model is not None:
             check_sampleable(base_model, f"{args.checkpoint_name} of run {run_name}")
         sampling_client = await service.create_sampling_client(model_path=sampler_path)
+    constrain = getattr(sampling_client, "constrained", None)
+    if args.constrained and constrain is None:
+        raise ConfigError(
+            "--constrained: grammar-constrained decoding runs on the local engine only (Tinker's sampling API takes "
+            "no grammar); evaluate without it, or with --backend local on a local checkpoint"
+        )
     tokenizer = sampling_client.get_tokenizer()
     # The prompt format the run trained with (checked again against this tokenizer's template).
     trained_with = (run_config.get("resolved") or {}).get("renderer") if run_config else None
@@ -297,14 +320,45 @@ async def _evaluate_with(
     )
     logger.info("prompt format: %s", choice.note)
     start = time.perf_counter()
+    counts: list[int] = []
     report, scores = await score_completions(
-        sampling_client, tokenizer, chosen, cfg.max_new_tokens, execute=not args.no_execute, renderer=choice.renderer
+        sampling_client,
+        tokenizer,
+        chosen,
+        cfg.max_new_tokens,
+        execute=not args.no_execute,
+        renderer=choice.renderer,
+        token_counts=counts,
     )
     elapsed = time.perf_counter() - start
     print(f"\nEvaluation of {label}, run {run_name}, on {args.scope} ({elapsed:.1f} s)\n")
     print(format_report(report))
     if args.show:
         print("\nSample predictions:\n" + format_examples(chosen, scores, args.show))
+    constrained_result = None
+    if args.constrained:
+        constrained_client = constrain(reply_json_schema())
+        c_start = time.perf_counter()
+        c_counts: list[int] = []
+        c_report, c_scores = await score_completions(
+            constrained_client,
+            tokenizer,
+            chosen,
+            cfg.max_new_tokens,
+            execute=not args.no_execute,
+            renderer=choice.renderer,
+            token_counts=c_counts,
+        )
+        c_elapsed = time.perf_counter() - c_start
+        constrained_result = {
+            "seconds": c_elapsed,
+            "tokens": sum(c_counts),
+            "report": c_report.to_dict(),
+            "predictions": [s.to_dict() for s in c_scores],
+        }
+        print(f"\nConstrained decoding (the reply's JSON schema enforced), same {len(chosen)} samples:\n")
+        print(format_comparison({"unconstrained": report, "constrained": c_report}))
+        print(f"{'speed (with tools)':<20}{_speed(sum(counts), elapsed):>22}{_speed(sum(c_counts), c_elapsed):>22}")
     base_result = None
     if args.compare_base:
         if check_sampleable is not None:
@@ -334,11 +388,14 @@ async def _evaluate_with(
         "first_prompt_tokens": first_prompt,
         "num_samples": len(chosen),
         "seconds": elapsed,
+        "tokens": sum(counts),
         "report": report.to_dict(),
         "predictions": [s.to_dict() for s in scores],
     }
     if base_result is not None:
         result["untrained_base"] = base_result
+    if constrained_result is not None:
+        result["constrained"] = constrained_result
     output = args.output
     if output is None and run_name:
         suffix = "untrained" if args.untrained else args.checkpoint_name
@@ -368,6 +425,10 @@ def _rate_cell(report: Report, name: str) -> str:
         return "n/a"
     interval = report.intervals.get(name)
     return f"{100 * value:.1f}%" + (f" [{100 * interval[0]:.0f}-{100 * interval[1]:.0f}]" if interval else "")
+
+
+def _speed(tokens: int, seconds: float) -> str:
+    return f"{tokens / seconds:.0f} tok/s" if seconds > 0 else "n/a"
 
 
 def format_comparison(reports: dict[str, Report]) -> str:

@@ -78,6 +78,28 @@ def parse_reply(text: str) -> ParsedReply:
     return ParsedReply(True, True, decision=tool, args=args)
 
 
+def reply_json_schema() -> dict[str, Any]:
+    """The three reply shapes as one JSON schema, for constrained decoding: exactly what :func:`parse_reply`
+    accepts as well-formed (the shapes cannot overlap, so ``anyOf`` is exact), written the way the training targets
+    are (keys in their order, ``": "`` and ``", "`` separators, no other whitespace)."""
+
+    def closed(properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
+
+    shapes = [closed({"final": {"type": "string"}})]
+    for tool, arg in TOOL_ARG.items():
+        shapes.append(closed({"tool": {"const": tool}, "args": closed({arg: {"type": "string"}})}))
+    return {
+        "anyOf": shapes,
+        "x-guidance": {"whitespace_flexible": False, "key_separator": ": ", "item_separator": ", "},
+    }
+
+
 def _known(tool: Any) -> str | None:
     return tool if tool in TOOL_ARG else None
 

@@ -106,7 +106,10 @@ def test_train_then_evaluate_through_the_commands_a_user_runs(tmp_path: Path, da
     mine = tmp_path / "my.json"
     mine.write_text(json.dumps(records[:5]))
     scored = run(
-        ["-m", "sft.evaluate", "final_checkpoint", "--data", str(mine), "--compare_base", "--max_new_tokens", "16"],
+        [
+            *("-m", "sft.evaluate", "final_checkpoint", "--data", str(mine), "--max_new_tokens", "16"),
+            *("--compare_base", "--constrained"),
+        ],
         cwd=tmp_path,
     )
     assert scored.returncode == 0, scored.stderr[-3000:]
@@ -114,6 +117,7 @@ def test_train_then_evaluate_through_the_commands_a_user_runs(tmp_path: Path, da
     result = json.loads((tmp_path / "logs" / "e2e" / "eval_final_checkpoint_my_n5.json").read_text())
     assert [p["id"] for p in result["predictions"]] == [r["id"] for r in records[:5]]
     assert len(result["untrained_base"]["predictions"]) == 5
+    assert len(result["constrained"]["predictions"]) == 5 and "Constrained decoding" in scored.stdout
     summary = (tmp_path / "logs" / "e2e" / "eval_final_checkpoint_my_n5.md").read_text()
     assert summary.startswith("# Evaluation of final_checkpoint") and "| correct tool |" in summary
 

@@ -12,6 +12,7 @@ from tinker import types
 from sft.data_loader import validate_records
 from sft.datum_builder import build_datum, build_generation_prompt
 from sft.engines.local import LocalServiceClient
+from sft.metrics import parse_reply, reply_json_schema
 from tests.conftest import make_records
 
 # Different lengths after the same system prompt, so batches share a long prefix and are padded after it.
@@ -268,3 +269,30 @@ def test_a_sampler_checkpoint_samples_what_its_training_client_would(service, ti
         seq = response.sequences[0]
         assert seq.tokens == generate_alone(client.model, prompt, MAX_TOKENS, [])
         np.testing.assert_allclose(seq.logprobs, forward_logprobs(client.model, prompt, seq.tokens), atol=1e-4)
+
+
+def _short_reply_schema() -> dict:
+    """The three reply shapes with strings of at most 4 characters, so even a random model's replies end."""
+    schema = reply_json_schema()
+    for shape in schema["anyOf"]:
+        for prop in shape["properties"].values():
+            for leaf in [prop, *prop.get("properties", {}).values()]:
+                if leaf.get("type") == "string":
+                    leaf["maxLength"] = 4
+    return schema
+
+
+def test_constrained_replies_follow_the_schema_and_keep_the_models_logprobs(sampler, model, tokenizer, prompts) -> None:
+    stop = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    params = types.SamplingParams(max_tokens=40, temperature=0.0, stop=[stop])
+    free = [r.sequences[0] for r in sample_all(sampler, prompts, params)]
+    assert not any(parse_reply(tokenizer.decode(s.tokens)).correct_format for s in free)  # random weights
+    constrained = sampler.constrained(_short_reply_schema())
+    replies = [r.sequences[0] for r in sample_all(constrained, prompts, params)]
+    for prompt, reply in zip(prompts, replies):
+        assert reply.stop_reason == "stop" and reply.tokens[-1] == stop
+        parsed = parse_reply(tokenizer.decode(reply.tokens[:-1]))
+        assert parsed.correct_format, tokenizer.decode(reply.tokens)
+        np.testing.assert_allclose(reply.logprobs, forward_logprobs(model, prompt, reply.tokens), atol=1e-4)
+    # The unconstrained client on the same model is unaffected.
+    assert [r.sequences[0].tokens for r in sample_all(sampler, prompts, params)] == [s.tokens for s in free]

@@ -9,7 +9,10 @@ to the same model. Generation is our own loop around the model's forward with a 
 - the longest common token prefix of the rows being prefilled (every prompt here starts with the same system prompt)
   is run once, its keys and values kept for the current weights and shared by every row;
 - greedy is the argmax (temperature 0); otherwise temperature, top-k and top-p sampling;
-- each sampled token's logprob (under the model's own distribution) is kept, never the full-vocabulary logits.
+- each sampled token's logprob (under the model's own distribution) is kept, never the full-vocabulary logits;
+- :meth:`LocalSamplingClient.constrained` gives a client whose replies follow a JSON schema (llguidance computes
+  each row's allowed next tokens; the others are masked out before choosing). Logprobs stay those of the model's own
+  distribution, so a user sees how much probability the constraint overrode.
 
 Rows of one batch have different lengths: a row's cache is left-padded (masked columns, possibly between the shared
 prefix and the row's own tokens) and its position ids are those of an unpadded single-row run.
@@ -18,6 +21,7 @@ prefix and the row's own tokens) and its position ids are those of an unpadded s
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import threading
 import time
 import uuid
@@ -79,6 +83,8 @@ class _Row:
     prompt: list[int]
     tokens: list[int] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)
+    matcher: Any = None
+    """The row's grammar state when the client is constrained (an ``llguidance.LLMatcher``)."""
 
 
 @dataclass
@@ -112,11 +118,13 @@ class LocalSamplingClient:
         share_prefix: bool = True,
         merge_adapter: bool = True,
         speculate: bool = True,
+        json_schema: dict[str, Any] | None = None,
     ) -> None:
         """``max_batch`` rows are decoded together at most; waiting rows join when the batch has shrunk to
         ``refill_fraction`` of it (0: only when it is empty); ``share_prefix`` runs a common prompt prefix once;
         ``merge_adapter`` folds a frozen LoRA adapter into the weights (see ``ModelRunner.merge_frozen_adapter``);
-        ``speculate`` lets the last few greedy rows check guessed tokens (see ``_speculate``)."""
+        ``speculate`` lets the last few greedy rows check guessed tokens (see ``_speculate``); ``json_schema``
+        restricts every reply to that schema (see :meth:`constrained`)."""
         if max_batch < 1:
             raise LocalEngineError(f"max_batch must be >= 1, got {max_batch}")
         self._runner = runner
@@ -125,6 +133,8 @@ class LocalSamplingClient:
         self.share_prefix = share_prefix
         self.merge_adapter = merge_adapter
         self.speculate = speculate
+        self.json_schema = json_schema
+        self._grammar = _Grammar(runner.tokenizer, json_schema) if json_schema is not None else None
         self._lock = threading.Lock()
         self._open: _Batch | None = None
         # Shared-prefix keys/values: valid for one weights key, and only while no other job ran on the model.
@@ -135,6 +145,19 @@ class LocalSamplingClient:
 
     def get_tokenizer(self) -> Any:
         return self._runner.tokenizer
+
+    def constrained(self, json_schema: dict[str, Any]) -> LocalSamplingClient:
+        """A client on the same model whose every reply is a JSON value of ``json_schema`` followed by a stop
+        token (grammar-constrained decoding through llguidance); it batches separately from this one."""
+        return LocalSamplingClient(
+            self._runner,
+            self.max_batch,
+            refill_fraction=self.refill_fraction,
+            share_prefix=self.share_prefix,
+            merge_adapter=self.merge_adapter,
+            speculate=False,  # guessed tokens would need the grammar's check too; greedy rows decode one by one
+            json_schema=json_schema,
+        )
 
     def get_base_model(self) -> str:
         return self._runner.base_model
@@ -197,7 +220,10 @@ class LocalSamplingClient:
                 req.sequences = [None] * req.num_samples
                 req.remaining = req.num_samples
                 rows = pending.setdefault(req.params.model_dump_json(), [])
-                rows.extend(_Row(req, i, req.prompt) for i in range(req.num_samples))
+                rows.extend(
+                    _Row(req, i, req.prompt, matcher=self._grammar.matcher() if self._grammar else None)
+                    for i in range(req.num_samples)
+                )
                 rows.sort(key=lambda row: len(row.prompt))
 
         while True:
@@ -257,11 +283,16 @@ class LocalSamplingClient:
                 running = joined if running is None else _merge(running, joined)
             if running is None:
                 return
-            tokens, logprobs = _choose(running.logits, params, generator)
+            allowed = (
+                self._grammar.allowed(running.rows, stops.ids, running.logits.shape[-1]) if self._grammar else None
+            )
+            tokens, logprobs = _choose(running.logits, params, generator, allowed)
             keep = []
             for i, (row, token, logprob) in enumerate(zip(running.rows, tokens.tolist(), logprobs.tolist())):
                 row.tokens.append(token)
                 row.logprobs.append(logprob)
+                if row.matcher is not None and token not in stops.ids:
+                    row.matcher.consume_token(token)
                 reason = self._stop_reason(row, stops, max_tokens)
                 if reason is None:
                     keep.append(i)
@@ -479,14 +510,19 @@ class LocalSamplingClient:
 
 
 def _choose(
-    logits: torch.Tensor, params: types.SamplingParams, generator: torch.Generator | None
+    logits: torch.Tensor,
+    params: types.SamplingParams,
+    generator: torch.Generator | None,
+    allowed: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The next token of each row (argmax at temperature 0, else sampled with temperature, top-k and top-p) and its
-    logprob under the model's distribution."""
+    """The next token of each row (argmax at temperature 0, else sampled with temperature, top-k and top-p) among
+    the ``allowed`` ones (a boolean ``(rows, vocab)`` mask; all when ``None``), and its logprob under the model's
+    unconstrained distribution."""
+    candidates = logits if allowed is None else logits.masked_fill(~allowed, float("-inf"))
     if params.temperature <= 0:
-        tokens = logits.argmax(dim=-1)
+        tokens = candidates.argmax(dim=-1)
     else:
-        scores = logits / params.temperature
+        scores = candidates / params.temperature
         if params.top_k > 0 and params.top_k < scores.shape[-1]:
             kth = torch.topk(scores, params.top_k, dim=-1).values[:, -1:]
             scores = scores.masked_fill(scores < kth, float("-inf"))
@@ -499,6 +535,62 @@ def _choose(
         tokens = torch.multinomial(scores.softmax(dim=-1), 1, generator=generator)[:, 0]
     logprobs = logits.gather(-1, tokens[:, None])[:, 0] - logits.logsumexp(dim=-1)
     return tokens, logprobs
+
+
+class _Grammar:
+    """A JSON schema compiled by llguidance for one tokenizer: a fresh matcher per row, and each step's allowed
+    next tokens for a batch of rows. A row whose value is complete may only stop; a row the grammar cannot
+    continue (it never happens for tokens the mask allowed) is made to stop rather than run on unconstrained."""
+
+    def __init__(self, tokenizer: Any, schema: dict[str, Any]) -> None:
+        try:
+            import llguidance
+            import llguidance.hf
+            import llguidance.torch
+        except ImportError as exc:  # pragma: no cover - a requirement
+            raise LocalEngineError(
+                "constrained decoding needs the llguidance package (pip install llguidance)"
+            ) from exc
+        self._llg = llguidance
+        self._tokenizer = _ll_tokenizer(tokenizer)
+        self._grammar = llguidance.LLMatcher.grammar_from_json_schema(json.dumps(schema))
+        error = llguidance.LLMatcher.validate_grammar(self._grammar, self._tokenizer)
+        if error:
+            raise LocalEngineError(f"the JSON schema cannot be used for constrained decoding: {error}")
+
+    def matcher(self) -> Any:
+        return self._llg.LLMatcher(self._tokenizer, self._grammar)
+
+    def allowed(self, rows: list[_Row], stop_ids: frozenset[int], width: int) -> torch.Tensor:
+        bitmask = self._llg.torch.allocate_token_bitmask(len(rows), self._tokenizer.vocab_size)
+        for i, row in enumerate(rows):
+            self._llg.torch.fill_next_token_bitmask(row.matcher, bitmask, i)
+        bits = (bitmask[:, :, None] >> torch.arange(32, dtype=torch.int32)) & 1
+        mask = bits.bool().reshape(len(rows), -1)
+        allowed = torch.zeros(len(rows), width, dtype=torch.bool)
+        n = min(width, mask.shape[1])
+        allowed[:, :n] = mask[:, :n]
+        stops = [t for t in stop_ids if t < width]
+        for i, row in enumerate(rows):
+            if row.matcher.is_accepting() or row.matcher.is_error():
+                if row.matcher.is_error():
+                    allowed[i] = False
+                allowed[i, stops] = True
+        return allowed
+
+
+_LL_TOKENIZERS: dict[int, tuple[Any, Any]] = {}
+
+
+def _ll_tokenizer(tokenizer: Any) -> Any:
+    """llguidance's view of a Hugging Face tokenizer (about a second to build; kept per tokenizer)."""
+    import llguidance.hf
+
+    cached = _LL_TOKENIZERS.get(id(tokenizer))
+    if cached is None or cached[0] is not tokenizer:
+        cached = (tokenizer, llguidance.hf.from_tokenizer(tokenizer))
+        _LL_TOKENIZERS[id(tokenizer)] = cached
+    return cached[1]
 
 
 def _draft(context: list[int], size: int) -> list[int]:

@@ -413,6 +413,11 @@ class LocalServiceClient:
             for param in model.parameters():
                 if not param.requires_grad:
                     param.data = param.data.to(self.autocast)
+            # PEFT casts each adapted layer's input to the adapter's float32 before the LoRA product, and autocast
+            # casts it straight back: two copies of the activation per layer and pass, for nothing.
+            for module in model.modules():
+                if hasattr(module, "cast_input_dtype_enabled"):
+                    module.cast_input_dtype_enabled = False
         return ModelRunner(model, tokenizer, base_model, self.device, self.autocast)
 
     def create_lora_training_client(

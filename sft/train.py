@@ -628,7 +628,19 @@ async def _loop(
         final = max(start_step, cfg.num_steps)
         await save_checkpoint(training_client, registry, "final_checkpoint", final, cfg.ttl_for("final_checkpoint"))
     logger.info("run %s finished in %.0f s", registry.run_name, time.perf_counter() - run_start)
+    write_curves(registry.run_name, cfg.log_dir)
     return last
+
+
+def write_curves(run_name: str, log_dir: str) -> None:
+    """The run's loss and validation curves as a PNG beside its metrics; a picture that cannot be drawn is a
+    warning, never a failed run."""
+    from sft.plot import PlotError, plot_run
+
+    try:
+        logger.info("curves written to %s", plot_run(run_name, log_dir))
+    except (PlotError, OSError, ImportError, ValueError) as exc:
+        logger.warning("no curves for run %s: %s", run_name, exc)
 
 
 def log_window(cfg: TrainConfig, window: Window, done: int, lr: float, optim: Any, run_start: float) -> dict[str, Any]:

@@ -89,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         "python_exec": args.python_share,
         "no_tool": 1.0 - args.calculator_share - args.python_share,
     }
+    from sft.tools import python_sandbox_problem
+
+    problem = python_sandbox_problem()  # the python answers are computed by running their code in the sandbox
+    if problem:
+        print(f"error: cannot compute the python answers: {problem}", file=sys.stderr)
+        return 2
     candidates = draw_candidates(args.size, args.seed, shares)  # type: ignore[arg-type]
     answers = compute_answers(candidates, workers=args.workers)
     records = to_records(candidates, answers, args.seed)

@@ -247,6 +247,12 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             logger.warning("the validation split has only %d samples; evaluating all of them", len(chosen))
         args.scope = f"{len(chosen)} validation samples"
 
+    if not args.no_execute and any(s.tool == "python" for s in chosen):
+        from sft.tools import python_sandbox_problem
+
+        problem = python_sandbox_problem()
+        if problem:
+            raise ConfigError(f"cannot run the predicted python calls: {problem}; or evaluate with --no_execute")
     if not path_like and not args.untrained and run_name:
         check_not_expired(args.checkpoint_name, RunRegistry(args.checkpoint_dir, run_name).read(), run_config)
 

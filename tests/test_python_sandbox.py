@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -281,23 +283,29 @@ def test_requiring_bwrap_through_the_environment(monkeypatch: pytest.MonkeyPatch
             run_python_sandboxed("print(1)")
 
 
-def test_without_bubblewrap_auto_falls_back_to_rlimits_and_says_so(
+def test_without_bubblewrap_auto_refuses_unless_the_user_accepts_the_weaker_sandbox(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A machine without bwrap on PATH, simulated for real: the probe cannot find it.
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv(ENV_REQUIRE_BWRAP, raising=False)
+    monkeypatch.delenv("SFT_SANDBOX_ALLOW_FALLBACK", raising=False)
     monkeypatch.setattr(sandbox, "_bwrap_cache", {})
     assert available_isolation() == "rlimits"
     assert "not installed" in (bwrap_unavailable_reason() or "")
+    with pytest.raises(SandboxUnavailableError, match="not installed.*SFT_SANDBOX_ALLOW_FALLBACK=1"):
+        run_python_sandboxed("print(1)")
+    assert "SFT_SANDBOX_ALLOW_FALLBACK=1" in (sandbox.python_sandbox_problem() or "")
+    monkeypatch.setenv("SFT_SANDBOX_ALLOW_FALLBACK", "1")
+    assert sandbox.python_sandbox_problem() is None
     result = run_python_sandboxed("print('still works')")
-    assert result.ok
-    assert result.isolation == "rlimits"
+    assert result.ok and result.isolation == "rlimits"
     with pytest.raises(SandboxUnavailableError, match="not installed"):
         run_python_sandboxed("print(1)", isolation="bwrap")
-    monkeypatch.setenv(ENV_REQUIRE_BWRAP, "1")
+    monkeypatch.setenv(ENV_REQUIRE_BWRAP, "1")  # insisting on bubblewrap wins over accepting the fallback
     with pytest.raises(SandboxUnavailableError):
         run_python_sandboxed("print(1)")
+    assert sandbox.python_sandbox_problem() is not None
 
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -350,3 +358,21 @@ def test_no_temporary_directories_are_left_behind() -> None:
     run("print(1)", "rlimits")
     run("while True: pass", "rlimits", timeout_s=0.5)
     assert ours() <= before
+
+
+def _without_bwrap(tmp_path: Path, code: str, **extra: str) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter whose PATH holds no bubblewrap."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SFT_SANDBOX_")}
+    env.update(PATH=str(tmp_path), PYTHONPATH=str(Path(__file__).resolve().parent.parent), **extra)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_create_dataset_stops_before_any_work_when_it_cannot_run_python(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    result = _without_bwrap(
+        tmp_path,
+        f"import sys; sys.argv = ['create_dataset.py', '--output', {str(tmp_path / 'd.json')!r}]; "
+        f"sys.path.insert(0, {str(root)!r}); import create_dataset; sys.exit(create_dataset.main(sys.argv[1:]))",
+    )
+    assert result.returncode == 2 and "cannot compute the python answers" in result.stderr
+    assert not (tmp_path / "d.json").exists()

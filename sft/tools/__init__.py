@@ -43,6 +43,7 @@ from sft.tools.sandbox import (
     SandboxError,
     SandboxUnavailableError,
     available_isolation,
+    python_sandbox_problem,
     run_python_many,
     run_python_sandboxed,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "available_isolation",
     "calculate",
     "format_number",
+    "python_sandbox_problem",
     "run_python_many",
     "run_python_sandboxed",
     "run_tool",

@@ -43,8 +43,10 @@ a non-root parent's ``/proc/<pid>/environ`` is readable too. Seccomp still stops
 writing or creating files (socket files included), reaching any socket, signalling other
 processes and forking. ``RLIMIT_NPROC`` is not relied on: the kernel does not enforce it
 for root, and for other users it counts every process of the user. Without seccomp
-(non-x86_64) the fallback is only a resource limiter. Set ``SFT_SANDBOX_REQUIRE_BWRAP=1``
-(or pass ``isolation="bwrap"``) to refuse to run without bubblewrap; CI does.
+(non-x86_64) the fallback is only a resource limiter. So ``isolation="auto"`` uses it only when
+the user opts in with ``SFT_SANDBOX_ALLOW_FALLBACK=1``; otherwise, without a usable bubblewrap,
+it refuses with the reason and what to do. ``SFT_SANDBOX_REQUIRE_BWRAP=1`` (or
+``isolation="bwrap"``) refuses the fallback even then; CI sets it.
 The known holes and their outcomes are listed in ``tests/fixtures/hostile_cases.json``.
 
 Startup cost is kept low (this runs thousands of times during dataset creation): the
@@ -493,6 +495,31 @@ def _seccomp_program(*, deny_fs_writes: bool, restrict_to_self: bool) -> bytes |
     return program
 
 
+ENV_ALLOW_FALLBACK = "SFT_SANDBOX_ALLOW_FALLBACK"
+FALLBACK_HINT = (
+    "Model-written Python runs only under bubblewrap unless you accept the weaker rlimits sandbox (no namespaces: "
+    "the code can read every file your user can read, and off Linux x86_64 it has no seccomp filter either): "
+    f"install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) or set {ENV_ALLOW_FALLBACK}=1"
+)
+
+
+def fallback_allowed() -> bool:
+    """Whether ``SFT_SANDBOX_ALLOW_FALLBACK`` lets ``isolation="auto"`` fall back to rlimits when bubblewrap cannot
+    be used (off by default: the fallback cannot stop the code from reading the host's files)."""
+    return os.environ.get(ENV_ALLOW_FALLBACK, "").strip().lower() in ("1", "true", "yes")
+
+
+def python_sandbox_problem(python: str | None = None) -> str | None:
+    """Why ``run_python_sandboxed(isolation="auto")`` would refuse to run code here, or ``None`` when it would run:
+    for commands to check before they start work that needs the Python tool."""
+    if fallback_allowed() and not bwrap_required():
+        return None
+    reason = bwrap_unavailable_reason(python)
+    if reason is None:
+        return None
+    return reason if bwrap_required() else f"{reason}. {FALLBACK_HINT}"
+
+
 def bwrap_required() -> bool:
     """Whether ``SFT_SANDBOX_REQUIRE_BWRAP`` asks to refuse running without bubblewrap."""
     return os.environ.get(ENV_REQUIRE_BWRAP, "").strip().lower() in ("1", "true", "yes")
@@ -536,9 +563,9 @@ def run_python_sandboxed(
             writes more, and ``limit_exceeded == "output"``.
         cpu_s: CPU-time limit (``RLIMIT_CPU``); defaults to ``timeout_s + 1`` rounded up.
         max_file_mb: Largest file the code may write (``RLIMIT_FSIZE``), in MiB.
-        isolation: ``"auto"`` (bubblewrap when it works here, else rlimits; or bwrap
-            only when ``SFT_SANDBOX_REQUIRE_BWRAP=1``), ``"bwrap"`` (required) or
-            ``"rlimits"`` (never use bubblewrap).
+        isolation: ``"auto"`` (bubblewrap; rlimits when bubblewrap cannot be used only if
+            ``SFT_SANDBOX_ALLOW_FALLBACK=1`` and not ``SFT_SANDBOX_REQUIRE_BWRAP=1``), ``"bwrap"``
+            (required) or ``"rlimits"`` (never use bubblewrap: the caller accepts its limits).
         python: Interpreter to run (CPython 3.11+); defaults to the real base
             interpreter of this one. Under bubblewrap only its installation (the
             parent of its ``bin`` directory) and ``/usr`` are visible.
@@ -566,10 +593,12 @@ def run_python_sandboxed(
 
     mode = isolation
     if mode == "auto":
-        mode = "bwrap" if bwrap_required() else available_isolation(python)  # type: ignore[assignment]
+        mode = "bwrap" if bwrap_required() or not fallback_allowed() else available_isolation(python)  # type: ignore[assignment]
     if mode == "bwrap":
         setup = _bwrap_setup(python)
         if not isinstance(setup, _BwrapSetup):
+            if isolation == "auto" and not bwrap_required():
+                raise SandboxUnavailableError(f"{setup}. {FALLBACK_HINT}")
             raise SandboxUnavailableError(setup)
     elif mode != "rlimits":
         raise ValueError(f"unknown isolation {isolation!r}; use 'auto', 'bwrap' or 'rlimits'")

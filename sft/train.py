@@ -549,6 +549,7 @@ async def _loop(
     step's optim_step is only submitted after the previous step's checkpoint and validation requests, so every
     checkpoint and validation sample sees exactly the optimizer steps applied before it."""
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     peak_lr = cfg.resolved_learning_rate(registry.read()["base_model"])
     log_dir = Path(cfg.log_dir) / registry.run_name
@@ -567,6 +568,9 @@ async def _loop(
 
     progress = tqdm(total=cfg.num_steps, initial=start_step, desc="train", unit="step", dynamic_ncols=True)
     mark = time.perf_counter()
+    # The step lines go to train.log too; on the console they print above the progress bar.
+    redirect = logging_redirect_tqdm()
+    redirect.__enter__()
     try:
         for step in range(start_step, cfg.num_steps):
             if stop.requested:  # `step` steps are applied, and nothing of the next one
@@ -602,8 +606,8 @@ async def _loop(
             if done % cfg.log_interval == 0 or done == cfg.num_steps:
                 last = log_window(cfg, window, done, lr, optim, run_start)
                 append_jsonl(metrics_path, last)
-                progress.write(
-                    f"step {done}: loss {last['train/loss']:.4f}, {last['samples_per_s']:.2f} samples/s, lr {lr:.2e}"
+                logger.info(
+                    "step %d: loss %.4f, %.2f samples/s, lr %.2e", done, last["train/loss"], last["samples_per_s"], lr
                 )
                 window = Window()
 
@@ -616,13 +620,16 @@ async def _loop(
                 rates = await validate(training_client, tokenizer, held_out, cfg, renderer)
                 append_jsonl(metrics_path, {"step": done, **rates})
                 last.update(rates)
-                progress.write(
-                    f"step {done}: validation on {len(held_out)} samples: "
-                    + ", ".join(f"{k.split('/')[1]} {100 * v:.0f}%" for k, v in rates.items())
+                logger.info(
+                    "step %d: validation on %d samples: %s",
+                    done,
+                    len(held_out),
+                    ", ".join(f"{k.split('/')[1]} {100 * v:.0f}%" for k, v in rates.items()),
                 )
             mark = time.perf_counter()  # checkpoint and validation time are not training throughput
     finally:
         progress.close()
+        redirect.__exit__(None, None, None)
 
     if start_step < cfg.num_steps or not registry.read()["checkpoints"].get("final_checkpoint"):
         final = max(start_step, cfg.num_steps)

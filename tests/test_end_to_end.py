@@ -83,6 +83,8 @@ def test_train_then_evaluate_through_the_commands_a_user_runs(tmp_path: Path, da
     assert all(r["train/loss"] > 0 for r in losses)
     assert [r["step"] for r in validations] == [4]
     assert (tmp_path / "logs" / "e2e" / "curves.png").read_bytes().startswith(b"\x89PNG")
+    log = (tmp_path / "logs" / "e2e" / "train.log").read_text()
+    assert "step 2: loss " in log and "step 4: validation on 3 samples: valid_json_rate" in log
     config = json.loads((tmp_path / "logs" / "e2e" / "config.json").read_text())
     assert config["num_steps"] == steps and config["resolved"]["backend"] == "local"
 

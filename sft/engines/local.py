@@ -45,6 +45,7 @@ from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_aut
 from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.models import load_model
 from sft.engines.packing import ATTENTION_NAME, pack_rows, register_segment_attention
+from sft.utils import fsync_dir, fsync_tree
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +115,19 @@ def _atomic_dir(final: Path) -> tuple[Path, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
 
     def commit() -> None:
+        # The files reach the disk before the directory is renamed into place, and the rename before we return:
+        # a crash leaves either the old checkpoint or the complete new one under ``final`` (or, between the two
+        # renames, the old one aside as ``.<name>.old-*``, which ``sft.train`` moves back on resume).
+        fsync_tree(tmp)
         if final.exists():
             old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
             final.rename(old)
             tmp.rename(final)
+            fsync_dir(final.parent)
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(final)
+            fsync_dir(final.parent)
 
     return tmp, commit
 

@@ -142,12 +142,134 @@ async def validate(
     return {f"validation/{k}": v for k, v in report.headline().items()}
 
 
-def parse_args(argv: Sequence[str] | None) -> TrainConfig:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sft.train", description=__doc__.split("\n\n")[0])
     add_config_arguments(parser)
-    cfg = config_from_args(parser.parse_args(argv))
+    parser.add_argument(
+        "--dry_run",
+        action="store_true",
+        help="print the data, token and time (or token-cost) figures of this run without training or writing",
+    )
+    parser.add_argument(
+        "--dry_run_steps", type=int, default=2, help="local engine: steps timed by --dry_run (default 2; 0: none)"
+    )
+    parser.add_argument(
+        "--price_per_million_tokens", type=float, default=None, help="with --dry_run: turn training tokens into money"
+    )
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> TrainConfig:
+    cfg = config_from_args(build_parser().parse_args(argv))
     cfg.extra["argv"] = list(sys.argv[1:] if argv is None else argv)
     return cfg
+
+
+@dataclass
+class DryRun:
+    """What a run would do, from its data and config alone."""
+
+    per_category: dict[str, int]
+    train_samples: int
+    validation_samples: int
+    too_long: int
+    tokens: list[int]
+    target_tokens: list[int]
+    epochs: float
+    training_tokens: int
+    step_seconds: list[float] = field(default_factory=list)
+
+
+def dry_run_figures(cfg: TrainConfig, tokenizer: Any, renderer: Renderer) -> tuple[DryRun, list[types.Datum]]:
+    """The dataset's counts and the run's token figures; no model is loaded here."""
+    samples = load_dataset(cfg.data_path)
+    train_samples, validation_samples = split_dataset(samples, cfg.validation_fraction, cfg.seed)
+    datums, too_long = build_datums(train_samples, tokenizer, cfg.max_length, renderer)
+    if not datums:
+        raise DatasetError(f"{cfg.data_path}: no training sample fits in max_length={cfg.max_length} tokens")
+    per_category: dict[str, int] = {}
+    for sample in samples:
+        per_category[sample.category] = per_category.get(sample.category, 0) + 1
+    tokens = [d.model_input.length for d in datums]
+    # The steps visit exactly these rows (the shuffled order of sft.train), so the token total is exact.
+    visited = [i for step in range(cfg.num_steps) for i in batch_indices(step, cfg.batch_size, len(datums), cfg.seed)]
+    figures = DryRun(
+        per_category=dict(sorted(per_category.items())),
+        train_samples=len(train_samples),
+        validation_samples=len(validation_samples),
+        too_long=len(too_long),
+        tokens=tokens,
+        target_tokens=[int(datum_weight(d)) for d in datums],
+        epochs=len(visited) / len(datums),
+        training_tokens=sum(tokens[i] for i in visited),
+    )
+    return figures, [datums[i] for i in visited]
+
+
+def format_dry_run(cfg: TrainConfig, figures: DryRun, backend: str, price: float | None) -> str:
+    def stats(values: Sequence[int]) -> str:
+        ordered = sorted(values)
+        return (
+            f"mean {sum(values) / len(values):.0f}, median {ordered[len(ordered) // 2]}, "
+            f"p95 {ordered[int(0.95 * (len(ordered) - 1))]}, max {ordered[-1]}"
+        )
+
+    lines = [
+        f"dataset {cfg.data_path}: "
+        + ", ".join(f"{c} {n}" for c, n in figures.per_category.items())
+        + f"; split {figures.train_samples} train / {figures.validation_samples} validation",
+        f"samples over max_length={cfg.max_length}: {figures.too_long} (skipped)",
+        f"tokens per training sample: {stats(figures.tokens)}",
+        f"target (weighted) tokens per sample: {stats(figures.target_tokens)}",
+        f"{cfg.num_steps} steps x batch {cfg.batch_size} = {cfg.num_steps * cfg.batch_size} samples = "
+        f"{figures.epochs:.2f} epochs of {len(figures.tokens)} samples",
+        f"training tokens: {figures.training_tokens:,} "
+        f"({sum(figures.target_tokens) / max(sum(figures.tokens), 1):.0%} of them weighted)",
+    ]
+    if figures.step_seconds:
+        median = sorted(figures.step_seconds)[len(figures.step_seconds) // 2]
+        total = median * cfg.num_steps
+        lines.append(
+            f"timed {len(figures.step_seconds)} steps here: {median:.2f} s per step -> about {total / 60:.0f} min "
+            f"of training for {cfg.num_steps} steps (plus validation, checkpoints and model loading)"
+        )
+    if backend == "tinker":
+        cost = f" = ${figures.training_tokens / 1e6 * price:,.2f} at ${price}/M tokens" if price is not None else ""
+        hint = "" if price is not None else " (add --price_per_million_tokens P for the cost)"
+        lines.append(f"Tinker bills training by tokens: {figures.training_tokens / 1e6:.2f} M tokens{cost}{hint}")
+    elif price is not None:
+        lines.append(f"cost at ${price}/M tokens: ${figures.training_tokens / 1e6 * price:,.2f}")
+    return "\n".join(lines)
+
+
+async def dry_run(cfg: TrainConfig, timed_steps: int, price: float | None) -> DryRun:
+    """``--dry_run``: print what the run would do; nothing is trained, registered or written. On the local engine a
+    few steps are timed on this machine (on a throwaway adapter) for the wall-clock estimate."""
+    from sft.engines.models import load_tokenizer
+
+    backend = cfg.resolved_backend()
+    base_model = cfg.resolved_base_model()
+    tokenizer = load_tokenizer(base_model)
+    renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=cfg.renderer).renderer
+    figures, visited = dry_run_figures(cfg, tokenizer, renderer)
+    if backend == "local" and timed_steps > 0:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="sft-dry-run-") as scratch:
+            service = create_service_client(cfg, save_root=scratch)
+            client = await service.create_lora_training_client(base_model=base_model, rank=cfg.lora_rank, seed=cfg.seed)
+            adam = types.AdamParams(learning_rate=cfg.resolved_learning_rate(base_model))
+            for step in range(timed_steps + 1):  # the first step warms up and is not counted
+                batch = visited[step * cfg.batch_size : (step + 1) * cfg.batch_size]
+                if not batch:
+                    break
+                start = time.perf_counter()
+                await client.forward_backward(batch, "cross_entropy")
+                await client.optim_step(adam)
+                if step:
+                    figures.step_seconds.append(time.perf_counter() - start)
+    print(format_dry_run(cfg, figures, backend, price))
+    return figures
 
 
 def command_line(cfg: TrainConfig, drop: Sequence[str] = (), add: Sequence[str] = ()) -> str:
@@ -716,7 +838,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     setup_logging()
     try:
+        options = build_parser().parse_args(argv)
         cfg = parse_args(argv)
+        if options.dry_run:
+            asyncio.run(dry_run(cfg, options.dry_run_steps, options.price_per_million_tokens))
+            return 0
         asyncio.run(train(cfg))
     except TrainingStopped as exc:
         print(str(exc), file=sys.stderr)

@@ -206,6 +206,14 @@ def dry_run_figures(cfg: TrainConfig, tokenizer: Any, renderer: Renderer) -> tup
     return figures, [datums[i] for i in visited]
 
 
+def format_timing(cfg: TrainConfig, step_seconds: Sequence[float]) -> str:
+    median = sorted(step_seconds)[len(step_seconds) // 2]
+    return (
+        f"timed {len(step_seconds)} steps here: {median:.2f} s per step -> about {median * cfg.num_steps / 60:.0f} "
+        f"min of training for {cfg.num_steps} steps (plus validation, checkpoints and model loading)"
+    )
+
+
 def format_dry_run(cfg: TrainConfig, figures: DryRun, backend: str, price: float | None) -> str:
     def stats(values: Sequence[int]) -> str:
         ordered = sorted(values)
@@ -226,13 +234,6 @@ def format_dry_run(cfg: TrainConfig, figures: DryRun, backend: str, price: float
         f"training tokens: {figures.training_tokens:,} "
         f"({sum(figures.target_tokens) / max(sum(figures.tokens), 1):.0%} of them weighted)",
     ]
-    if figures.step_seconds:
-        median = sorted(figures.step_seconds)[len(figures.step_seconds) // 2]
-        total = median * cfg.num_steps
-        lines.append(
-            f"timed {len(figures.step_seconds)} steps here: {median:.2f} s per step -> about {total / 60:.0f} min "
-            f"of training for {cfg.num_steps} steps (plus validation, checkpoints and model loading)"
-        )
     if backend == "tinker":
         cost = f" = ${figures.training_tokens / 1e6 * price:,.2f} at ${price}/M tokens" if price is not None else ""
         hint = "" if price is not None else " (add --price_per_million_tokens P for the cost)"
@@ -252,7 +253,9 @@ async def dry_run(cfg: TrainConfig, timed_steps: int, price: float | None) -> Dr
     tokenizer = load_tokenizer(base_model)
     renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=cfg.renderer).renderer
     figures, visited = dry_run_figures(cfg, tokenizer, renderer)
+    print(format_dry_run(cfg, figures, backend, price), flush=True)
     if backend == "local" and timed_steps > 0:
+        print(f"timing {timed_steps} steps on this machine...", flush=True)
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="sft-dry-run-") as scratch:
@@ -268,7 +271,8 @@ async def dry_run(cfg: TrainConfig, timed_steps: int, price: float | None) -> Dr
                 await client.optim_step(adam)
                 if step:
                     figures.step_seconds.append(time.perf_counter() - start)
-    print(format_dry_run(cfg, figures, backend, price))
+        if figures.step_seconds:
+            print(format_timing(cfg, figures.step_seconds))
     return figures
 
 

@@ -14,16 +14,16 @@ jump of 20 points between two validations is often noise, and the bars say so.
 from __future__ import annotations
 
 import argparse
+import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sft.checkpoints import CheckpointNotFoundError, latest_run
 from sft.metrics import wilson_interval
+from sft.utils import atomic_write_bytes
 
 CURVES_FILE = "curves.png"
 RATES = (
@@ -96,17 +96,12 @@ def plot_metrics(rows: Sequence[dict[str, Any]], out: Path, title: str, validati
     if ax_rate.get_legend_handles_labels()[0]:
         ax_rate.legend(loc="lower right")
     fig.suptitle(title)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
-    os.close(fd)
+    buffer = io.BytesIO()
     try:
-        fig.savefig(tmp, dpi=110, format="png")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a picture is for sharing
-        os.replace(tmp, out)
+        fig.savefig(buffer, dpi=110, format="png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_bytes(out, buffer.getvalue(), mode=0o644)  # a picture is for sharing: not the temp file's 0600
     return out
 
 

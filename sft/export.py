@@ -33,7 +33,7 @@ from typing import Any
 
 from sft.checkpoints import CheckpointNotFoundError, RunRegistry, resolve_checkpoint
 from sft.engines.models import BUNDLED_PREFIX, ModelNotFoundError, bundled_gguf_path, load_model
-from sft.utils import quiet_libraries
+from sft.utils import atomic_directory, quiet_libraries
 
 logger = logging.getLogger("sft.export")
 
@@ -136,13 +136,9 @@ def save_hf(model: Any, tokenizer: Any, out: Path, force: bool = False) -> Path:
     """Write ``model`` and ``tokenizer`` as a Hugging Face directory (safetensors, tokenizer, chat template),
     through a temp folder and a rename so a failed export leaves nothing behind."""
     _fresh_target(out, force)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_directory(out, replace=False) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-        tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
 import secrets
+import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,35 @@ def fsync_tree(path: str | Path) -> dict[str, int]:
         fsync_dir(directory)
     fsync_dir(root.parent)
     return dict(sorted(sizes.items()))
+
+
+@contextlib.contextmanager
+def atomic_directory(final: str | Path, *, replace: bool = True) -> Iterator[Path]:
+    """A temp directory beside ``final`` to fill. When the block ends without an error, its files are fsynced and it
+    is renamed to ``final`` (the rename fsynced too): ``final`` is always either as before or complete. With
+    ``replace``, an existing ``final`` is moved aside as ``.<name>.old-<hex>`` and removed once the new one is in
+    place (a crash between the two renames leaves it there, and ``sft.checkpoints`` moves it back); without, an
+    existing ``final`` is an ``OSError``. An error in the block, or in the commit, removes the temp directory."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        yield tmp
+        fsync_tree(tmp)
+        if final.exists() and replace:
+            old = final.with_name(f".{final.name}.old-{secrets.token_hex(4)}")
+            final.rename(old)
+            tmp.rename(final)
+            fsync_dir(final.parent)
+            shutil.rmtree(old, ignore_errors=True)
+        elif final.exists():
+            raise FileExistsError(f"{final} exists")
+        else:
+            tmp.rename(final)  # a directory made meanwhile by someone else: OSError (ENOTEMPTY), theirs is kept
+            fsync_dir(final.parent)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:

@@ -26,10 +26,7 @@ import ctypes
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +42,7 @@ from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_aut
 from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.models import load_model
 from sft.engines.packing import ATTENTION_NAME, pack_rows, register_segment_attention
-from sft.utils import fsync_dir, fsync_tree
+from sft.utils import atomic_directory
 
 logger = logging.getLogger(__name__)
 
@@ -107,29 +104,6 @@ def _wrap_lora(model: torch.nn.Module, spec: LoraSpec, seed: int | None) -> Any:
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
-
-
-def _atomic_dir(final: Path) -> tuple[Path, Any]:
-    """A temp directory beside ``final`` and a function that moves it into place (replacing ``final``)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-
-    def commit() -> None:
-        # The files reach the disk before the directory is renamed into place, and the rename before we return:
-        # a crash leaves either the old checkpoint or the complete new one under ``final`` (or, between the two
-        # renames, the old one aside as ``.<name>.old-*``, which ``sft.train`` moves back on resume).
-        fsync_tree(tmp)
-        if final.exists():
-            old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-            final.rename(old)
-            tmp.rename(final)
-            fsync_dir(final.parent)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(final)
-            fsync_dir(final.parent)
-
-    return tmp, commit
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -339,18 +313,17 @@ class LocalTrainingClient:
         from safetensors.torch import save_file
 
         final = self.save_root / "weights" / name
-        tmp, commit = _atomic_dir(final)
         state = {
             k: v.detach().cpu().contiguous()
             for k, v in get_peft_model_state_dict(self.model, save_embedding_layers=False).items()
         }
-        save_file(state, str(tmp / ADAPTER_WEIGHTS))
-        torch.save(self._optimizer.state_dict(), tmp / OPTIMIZER_FILE)
-        _write_json(
-            tmp / STATE_FILE,
-            {"format": 1, "step": self.step, "base_model": self._runner.base_model, "lora": self.lora.__dict__},
-        )
-        commit()
+        with atomic_directory(final) as tmp:  # the old checkpoint or the complete new one, never a part
+            save_file(state, str(tmp / ADAPTER_WEIGHTS))
+            torch.save(self._optimizer.state_dict(), tmp / OPTIMIZER_FILE)
+            _write_json(
+                tmp / STATE_FILE,
+                {"format": 1, "step": self.step, "base_model": self._runner.base_model, "lora": self.lora.__dict__},
+            )
         return types.SaveWeightsResponse(path=str(final))
 
     def save_weights_for_sampler(self, name: str, **_: Any) -> LocalFuture[types.SaveWeightsForSamplerResponse]:
@@ -359,11 +332,10 @@ class LocalTrainingClient:
 
     def _save_for_sampler(self, name: str) -> types.SaveWeightsForSamplerResponse:
         final = self.save_root / "sampler_weights" / name
-        tmp, commit = _atomic_dir(final)
-        # The LoRA factors are enough: the base embedding (tied to the unembedding) is unchanged.
-        self.model.save_pretrained(str(tmp), save_embedding_layers=False)
-        _write_json(tmp / ENGINE_FILE, {"format": 1, "base_model": self._runner.base_model, "step": self.step})
-        commit()
+        with atomic_directory(final) as tmp:
+            # The LoRA factors are enough: the base embedding (tied to the unembedding) is unchanged.
+            self.model.save_pretrained(str(tmp), save_embedding_layers=False)
+            _write_json(tmp / ENGINE_FILE, {"format": 1, "base_model": self._runner.base_model, "step": self.step})
         return types.SaveWeightsForSamplerResponse(path=str(final))
 
     def save_weights_and_get_sampling_client(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from sft.utils import atomic_directory
 
 logger = logging.getLogger(__name__)
 
@@ -71,19 +71,14 @@ def convert_gguf_to_hf_dir(gguf: Path, target: Path) -> Path:
         return target
     logger.info("converting %s to a Hugging Face directory in %s (once, ~20 s)", gguf.name, target)
     model, tokenizer = _load_gguf(gguf)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        try:
-            tmp.rename(target)
-        except OSError:
-            # Another process finished the same conversion first; keep theirs.
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_directory(target, replace=False) as tmp:
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+    except OSError:
+        # Another process finished the same conversion first; keep theirs.
+        if not (target / "config.json").is_file():
+            raise
     return target
 
 

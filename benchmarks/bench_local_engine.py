@@ -17,7 +17,7 @@ from sft.config import DATA_PATH, LOCAL_BASE_MODEL
 from sft.data_loader import load_dataset
 from sft.datum_builder import build_datums, build_generation_prompt
 from sft.engines.local import LocalServiceClient
-from sft.evaluate import stop_token_ids
+from sft.sampling import stop_token_ids
 from sft.utils import quiet_libraries
 
 

@@ -30,7 +30,7 @@ from sft.data_loader import load_dataset, select_validation_samples, split_datas
 from sft.datum_builder import build_generation_prompt
 from sft.engines.local import LocalServiceClient
 from sft.engines.local_sampling import LocalSamplingClient
-from sft.evaluate import stop_token_ids
+from sft.sampling import stop_token_ids
 from sft.utils import quiet_libraries
 
 

@@ -28,94 +28,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tinker import types
-
 from sft.checkpoints import CheckpointNotFoundError, RunRegistry, latest_run, resolve_checkpoint
 from sft.config import ConfigError, TrainConfig
 from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_generation_prompt
 from sft.engines.errors import EngineError
-from sft.metrics import Report, SampleScore, format_report, reply_json_schema, score_sample, summarize
+from sft.metrics import Report, SampleScore, format_report, reply_json_schema
 from sft.prompt_builder import SYSTEM_PROMPT, target_object, to_json
-from sft.renderers import CHATML, Renderer, RendererError, select_renderer
+from sft.renderers import RendererError, select_renderer
+from sft.sampling import score_completions
 from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
 
 logger = logging.getLogger("sft.evaluate")
-
-
-def stop_token_ids(tokenizer: Any, renderer: Renderer = CHATML) -> list[int]:
-    """The end-of-turn token that ends every assistant reply."""
-    return renderer.stop_token_ids(tokenizer)
-
-
-def greedy_params(max_new_tokens: int, stops: Sequence[int]) -> types.SamplingParams:
-    """Greedy decoding: temperature 0 and top_k 1, so no service can turn it into sampling (``temperature=0``
-    alone was once read as 1.0 by Tinker)."""
-    return types.SamplingParams(max_tokens=max_new_tokens, temperature=0.0, top_k=1, stop=list(stops))
-
-
-def decode_completion(tokens: Sequence[int], tokenizer: Any, stop_ids: Sequence[int]) -> str:
-    """The reply text before the end-of-turn token."""
-    tokens = list(tokens)
-    for i, t in enumerate(tokens):
-        if t in stop_ids:
-            tokens = tokens[:i]
-            break
-    return tokenizer.decode(tokens, skip_special_tokens=False)
-
-
-async def sample_replies(
-    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, renderer: Renderer = CHATML
-) -> list[tuple[str, int]]:
-    """Greedy completions for ``prompts`` in the model's prompt format, each with the number of tokens generated;
-    all requests are submitted before any is awaited."""
-    stops = stop_token_ids(tokenizer, renderer)
-    params = greedy_params(max_new_tokens, stops)
-    futures = [sampling_client.sample(build_generation_prompt(p, tokenizer, renderer), 1, params) for p in prompts]
-    replies = []
-    for future in futures:
-        tokens = (await future).sequences[0].tokens
-        replies.append((decode_completion(tokens, tokenizer, stops), len(tokens)))
-    return replies
-
-
-async def generate_completions(
-    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, renderer: Renderer = CHATML
-) -> list[str]:
-    """Greedy completions for ``prompts`` (see :func:`sample_replies`)."""
-    return [text for text, _ in await sample_replies(sampling_client, tokenizer, prompts, max_new_tokens, renderer)]
-
-
-def tool_functions() -> tuple[Any, Any]:
-    """The project's tool runner and answer matcher, as the metrics module expects them."""
-    from sft.tools import answers_match, run_tool
-
-    def run(name: str, args: dict[str, Any]) -> tuple[bool, str]:
-        result = run_tool(name, args)
-        return result.ok, result.output if result.ok else (result.error or "")
-
-    return run, answers_match
-
-
-async def score_completions(
-    sampling_client: Any,
-    tokenizer: Any,
-    samples: Sequence[Sample],
-    max_new_tokens: int,
-    execute: bool = False,
-    renderer: Renderer = CHATML,
-    token_counts: list[int] | None = None,
-) -> tuple[Report, list[SampleScore]]:
-    """Generate for ``samples`` and score them (running the predicted tool calls when ``execute``); the number of
-    tokens generated for each goes to ``token_counts`` when given."""
-    prompts = [s.prompt for s in samples]
-    replies = await sample_replies(sampling_client, tokenizer, prompts, max_new_tokens, renderer)
-    completions = [text for text, _ in replies]
-    if token_counts is not None:
-        token_counts.extend(n for _, n in replies)
-    run, match = tool_functions() if execute else (None, None)
-    scores = [score_sample(s, c, run, match) for s, c in zip(samples, completions)]
-    return summarize(scores), scores
 
 
 def stratified_sample(samples: Sequence[Sample], n: int, seed: int) -> list[Sample]:

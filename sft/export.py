@@ -302,7 +302,7 @@ def greedy_replies(model: Any, tokenizer: Any, prompts: Sequence[str], renderer:
     import torch
 
     from sft.datum_builder import build_generation_prompt
-    from sft.evaluate import decode_completion, stop_token_ids
+    from sft.sampling import decode_completion, stop_token_ids
 
     stops = stop_token_ids(tokenizer, renderer)
     replies = []
@@ -326,7 +326,7 @@ async def adapter_replies(
 ) -> list[str]:
     """Greedy replies of the adapter itself, through the local engine's sampling client (float32, CPU)."""
     from sft.engines.local import LocalServiceClient
-    from sft.evaluate import generate_completions
+    from sft.sampling import generate_completions
 
     service = LocalServiceClient(device="cpu", precision="fp32")
     sampler = await service.create_sampling_client(model_path=str(source.adapter_dir))

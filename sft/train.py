@@ -71,9 +71,9 @@ from sft.data_loader import DatasetError, load_dataset, select_validation_sample
 from sft.datum_builder import build_datums, datum_weight, tokenize_sample
 from sft.engines import create_service_client
 from sft.engines.errors import EngineError
-from sft.evaluate import score_completions
 from sft.prompt_builder import SYSTEM_PROMPT
 from sft.renderers import Renderer, RendererError, renderer_for_name, select_renderer
+from sft.sampling import score_completions
 from sft.utils import (
     append_jsonl,
     atomic_write_json,

@@ -46,7 +46,7 @@ def _rows() -> dict[str, Sample]:
 def trained_checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A registered run whose final_checkpoint replies to the three rows' prompts with their exact targets."""
     from sft.engines.local import LocalServiceClient
-    from sft.evaluate import generate_completions
+    from sft.sampling import generate_completions
 
     root = tmp_path_factory.mktemp("serve") / "checkpoints"
     rows = list(_rows().values())

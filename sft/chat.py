@@ -22,9 +22,9 @@ from typing import Any
 from sft.checkpoints import CheckpointNotFoundError, RunRegistry, resolve_checkpoint
 from sft.config import TrainConfig
 from sft.engines.errors import EngineError
-from sft.metrics import parse_reply
 from sft.prompt_builder import SYSTEM_PROMPT
 from sft.renderers import RendererError, select_renderer
+from sft.reply_format import parse_reply
 from sft.sampling import generate_completions
 from sft.utils import quiet_libraries
 

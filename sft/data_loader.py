@@ -15,12 +15,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sft.reply_format import TOOL_ARG
+
 Category = Literal["calculator", "python_exec", "no_tool"]
 CATEGORIES: tuple[Category, ...] = ("calculator", "python_exec", "no_tool")
 # Which tool and which argument each category implies.
 CATEGORY_TOOL: dict[str, tuple[str | None, str | None]] = {
-    "calculator": ("calculator", "expression"),
-    "python_exec": ("python", "code"),
+    "calculator": ("calculator", TOOL_ARG["calculator"]),
+    "python_exec": ("python", TOOL_ARG["python"]),
     "no_tool": (None, None),
 }
 FIELDS = ("id", "source", "category", "tool_needed", "tool", "tool_args", "prompt", "expected_answer")

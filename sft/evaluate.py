@@ -33,9 +33,10 @@ from sft.config import ConfigError, TrainConfig
 from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_generation_prompt
 from sft.engines.errors import EngineError
-from sft.metrics import Report, SampleScore, format_report, reply_json_schema
-from sft.prompt_builder import SYSTEM_PROMPT, target_object, to_json
+from sft.metrics import Report, SampleScore, format_report
+from sft.prompt_builder import SYSTEM_PROMPT
 from sft.renderers import RendererError, select_renderer
+from sft.reply_format import reply_json_schema, target_object, to_json
 from sft.sampling import score_completions
 from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
 

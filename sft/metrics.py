@@ -12,7 +12,6 @@ Every rate comes with its Wilson 95% interval: 100 samples pin a rate down to ab
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -23,85 +22,12 @@ from decimal import Decimal
 from typing import Any
 
 from sft.data_loader import Sample
+from sft.reply_format import DECISIONS, TOOL_ARG, ParsedReply, parse_reply
 
-DECISIONS = ("final", "calculator", "python")
-TOOL_ARG = {"calculator": "expression", "python": "code"}
 # A direct answer is checked for content only when its expected text is at most this many words: longer ones are
 # explanations, advice or creative text, where many different replies are right.
 MAX_SCORED_ANSWER_WORDS = 12
 _ARTICLES = {"a", "an", "the"}
-
-
-@dataclass(frozen=True)
-class ParsedReply:
-    """What a reply says, and the first way it falls short (``error`` is ``None`` when well-formed)."""
-
-    valid_json: bool
-    correct_format: bool
-    decision: str | None = None
-    args: dict[str, Any] | None = None
-    final: str | None = None
-    error: str | None = None
-
-
-def parse_reply(text: str) -> ParsedReply:
-    """Parse a completion (the text before the end-of-turn token)."""
-    stripped = text.strip()
-    decoder = json.JSONDecoder()
-    try:
-        obj, end = decoder.raw_decode(stripped)
-    except json.JSONDecodeError:
-        return ParsedReply(False, False, error="invalid_json")
-    if stripped[end:].strip():
-        return ParsedReply(False, False, error="trailing_text")
-    if not isinstance(obj, dict):
-        return ParsedReply(False, False, error="not_an_object")
-    if "final" in obj:
-        if set(obj) != {"final"}:
-            return ParsedReply(True, False, error="extra_keys")
-        if not isinstance(obj["final"], str):
-            return ParsedReply(True, False, error="final_not_string")
-        return ParsedReply(True, True, decision="final", final=obj["final"])
-    if "tool" not in obj:
-        return ParsedReply(True, False, error="missing_final_or_tool")
-    tool = obj["tool"]
-    if set(obj) != {"tool", "args"}:
-        return ParsedReply(True, False, decision=_known(tool), error="wrong_tool_keys")
-    if tool not in TOOL_ARG:
-        return ParsedReply(True, False, error="unknown_tool")
-    args = obj["args"]
-    arg = TOOL_ARG[tool]
-    if not isinstance(args, dict) or set(args) != {arg}:
-        return ParsedReply(True, False, decision=tool, error="wrong_args_keys")
-    if not isinstance(args[arg], str):
-        return ParsedReply(True, False, decision=tool, error="arg_not_string")
-    return ParsedReply(True, True, decision=tool, args=args)
-
-
-def reply_json_schema() -> dict[str, Any]:
-    """The three reply shapes as one JSON schema, for constrained decoding: exactly what :func:`parse_reply`
-    accepts as well-formed (the shapes cannot overlap, so ``anyOf`` is exact), written the way the training targets
-    are (keys in their order, ``": "`` and ``", "`` separators, no other whitespace)."""
-
-    def closed(properties: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "properties": properties,
-            "required": list(properties),
-            "additionalProperties": False,
-        }
-
-    shapes = [closed({"final": {"type": "string"}})]
-    for tool, arg in TOOL_ARG.items():
-        shapes.append(closed({"tool": {"const": tool}, "args": closed({arg: {"type": "string"}})}))
-    return {
-        "anyOf": shapes,
-        "x-guidance": {"whitespace_flexible": False, "key_separator": ": ", "item_separator": ", "},
-    }
-
-
-def _known(tool: Any) -> str | None:
-    return tool if tool in TOOL_ARG else None
 
 
 def _normalise_expression(expression: str) -> str:

@@ -8,11 +8,9 @@ the bundled model and of Qwen3 Instruct-2507.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sft.data_loader import Sample
 from sft.renderers import CHATML, IM_END, IM_START, Renderer
+from sft.reply_format import target_object, to_json
 
 END_OF_TURN = IM_END
 __all__ = ["END_OF_TURN", "IM_START", "SYSTEM_PROMPT", "build_messages", "render_instruction", "render_target"]
@@ -34,18 +32,6 @@ def render_instruction(prompt: str, system_prompt: str = SYSTEM_PROMPT, renderer
     """The text up to and including the assistant header (and, for hybrid thinking models, the empty think
     block): what the model is conditioned on."""
     return renderer.render_instruction(prompt, system_prompt)
-
-
-def to_json(obj: Any) -> str:
-    """Canonical one-line JSON, as in the seed's examples (``{"tool": "calculator", "args": {...}}``)."""
-    return json.dumps(obj, ensure_ascii=False)
-
-
-def target_object(sample: Sample) -> dict[str, Any]:
-    """The JSON object the model should answer ``sample`` with."""
-    if sample.tool is None:
-        return {"final": sample.expected_answer}
-    return {"tool": sample.tool, "args": dict(sample.tool_args or {})}
 
 
 def render_target(sample: Sample, renderer: Renderer = CHATML) -> str:

@@ -48,9 +48,9 @@ from sft.checkpoints import CheckpointNotFoundError, RunRegistry, resolve_checkp
 from sft.config import TrainConfig
 from sft.datum_builder import build_generation_prompt
 from sft.engines.errors import EngineError
-from sft.metrics import TOOL_ARG, parse_reply
 from sft.prompt_builder import SYSTEM_PROMPT
 from sft.renderers import RendererError, select_renderer
+from sft.reply_format import TOOL_ARG, parse_reply
 from sft.sampling import decode_completion, greedy_params, stop_token_ids
 from sft.utils import quiet_libraries
 

@@ -12,8 +12,9 @@ import pytest
 
 from sft.data_loader import CATEGORIES, validate_records
 from sft.inspect import CLOSE, GREEN, OPEN, inspect_sample, render, select
-from sft.prompt_builder import render_instruction, target_object, to_json
+from sft.prompt_builder import render_instruction
 from sft.renderers import CHATML, IM_END
+from sft.reply_format import target_object, to_json
 from tests.conftest import make_records
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from tinker import types
 from sft.data_loader import validate_records
 from sft.datum_builder import build_datum, build_generation_prompt
 from sft.engines.local import LocalServiceClient
-from sft.metrics import parse_reply, reply_json_schema
+from sft.reply_format import parse_reply, reply_json_schema
 from tests.conftest import make_records
 
 # Different lengths after the same system prompt, so batches share a long prefix and are padded after it.

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from sft.data_loader import Sample
-from sft.metrics import format_report, parse_reply, score_sample, summarize, wilson_interval
+from sft.metrics import format_report, score_sample, summarize, wilson_interval
+from sft.reply_format import parse_reply
 
 CALC = Sample("c", "t/c", "calculator", True, "calculator", {"expression": "3 * 4"}, "3 times 4?", "12")
 PY = Sample("p", "t/p", "python_exec", True, "python", {"code": "print(1)"}, "run it", "1")
@@ -146,3 +147,16 @@ def test_per_source_table_puts_the_families_that_fail_most_first() -> None:
     assert [(r["source"], r["n"], r["failed"]) for r in table] == [("fam/a", 2, 2), ("fam/b", 1, 0)]
     assert table[0]["reasons"] == {"wrong result": 1, "decided final": 1}
     assert "fam/a" in format_report(summarize(scores))
+
+
+def test_the_system_prompt_describes_exactly_the_reply_shapes_the_parser_reads() -> None:
+    from sft.prompt_builder import SYSTEM_PROMPT
+    from sft.reply_format import TOOL_ARG
+
+    for tool, arg in TOOL_ARG.items():
+        shape = f'{{"tool": "{tool}", "args": {{"{arg}": "<'
+        assert shape in SYSTEM_PROMPT, shape
+        example = SYSTEM_PROMPT[SYSTEM_PROMPT.index(shape) :].split("\n")[0]
+        assert parse_reply(example).decision == tool  # the shape as the prompt shows it parses as that tool call
+    assert '{"final": "<answer>"}' in SYSTEM_PROMPT
+    assert parse_reply('{"final": "<answer>"}').correct_format

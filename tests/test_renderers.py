@@ -8,7 +8,7 @@ import pytest
 
 from sft.data_loader import Sample
 from sft.datum_builder import build_datum, build_generation_prompt, tokenize_sample
-from sft.prompt_builder import SYSTEM_PROMPT, build_messages, target_object, to_json
+from sft.prompt_builder import SYSTEM_PROMPT, build_messages
 from sft.renderers import (
     CHATML,
     EMPTY_THINK_BLOCK,
@@ -21,6 +21,7 @@ from sft.renderers import (
     renderer_for_name,
     select_renderer,
 )
+from sft.reply_format import target_object, to_json
 from tests.chat_templates import (
     CHATML_TEMPLATE,
     FAMILIES,

@@ -25,7 +25,7 @@ from tinker import types
 from sft.checkpoints import RunRegistry
 from sft.data_loader import Sample, validate_records
 from sft.datum_builder import build_datum
-from sft.prompt_builder import target_object, to_json
+from sft.reply_format import target_object, to_json
 from sft.serve import TOOL_SCHEMAS, RequestError, execute_message, parse_request, reply_to_message
 from tests.conftest import BUNDLED, make_records
 

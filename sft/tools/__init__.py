@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sft.reply_format import TOOL_ARG
 from sft.tools.calculator import (
     CalculationTimeoutError,
     CalculatorError,
@@ -76,10 +77,10 @@ __all__ = [
     "run_tool_call",
 ]
 
-TOOL_NAMES = ("calculator", "python")
+TOOL_NAMES = tuple(TOOL_ARG)
 """The tools the model may call, with their only argument: ``expression`` / ``code``."""
 
-_ARG_NAMES = {"calculator": "expression", "python": "code"}
+_ARG_NAMES = TOOL_ARG
 
 
 @dataclass(frozen=True)

@@ -344,6 +344,18 @@ def hold_run(registry: RunRegistry) -> IO[str]:
     return lock
 
 
+def release_run(registry: RunRegistry, lock: IO[str]) -> None:
+    """Drop the run's lock (from :func:`hold_run`). A run that never got registered (it stopped on bad data, a bad
+    option or an unavailable model) leaves no folder behind: only its lock files were there."""
+    if not registry.exists():
+        with registry.locked():  # no registry write of another process is under way
+            (registry.run_dir / LOCK_FILE).unlink(missing_ok=True)
+        (registry.run_dir / RUN_LOCK_FILE).unlink(missing_ok=True)  # while still holding it
+        with contextlib.suppress(OSError):  # anything else in it (not ours to judge) keeps the folder
+            registry.run_dir.rmdir()
+    lock.close()
+
+
 def clean_incomplete_writes(registry: RunRegistry) -> list[str]:
     """Remove what interrupted checkpoint writes left in the run's folders; returns what it did, one line each.
 

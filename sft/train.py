@@ -54,6 +54,7 @@ from sft.checkpoints import (
     last_complete,
     latest_run,
     make_durable,
+    release_run,
     run_exists_message,
 )
 from sft.config import (
@@ -549,7 +550,8 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
     # -- where this run writes, and where it resumes from ----------------------------------------------------------
     # Nothing is registered (LATEST, the stored config) until data, config and resume state have been checked.
     registry, asked = resolve_resume(cfg)
-    with contextlib.closing(hold_run(registry)):  # one process trains a run at a time
+    lock = hold_run(registry)  # one process trains a run at a time
+    try:
         notes = clean_incomplete_writes(registry)
         resume = None
         if asked is not None:
@@ -562,6 +564,8 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
             cfg, more = restore_config(cfg, registry, resume)
             notes += more
         return await _train_run(cfg, stop, services, registry, resume, notes)
+    finally:
+        release_run(registry, lock)
 
 
 async def _train_run(

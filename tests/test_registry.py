@@ -124,7 +124,8 @@ def test_a_failing_run_registers_nothing(tmp_path: Path, capsys: pytest.CaptureF
     assert "no complete checkpoint to resume from (checkpoint_step_2 (step 2): its state folder" in err
     assert (checkpoints / "LATEST").read_text().strip() == "other"
     assert old.path.read_bytes() == before
-    assert not (checkpoints / "new" / "checkpoints.json").exists()
+    assert not (checkpoints / "new").exists()  # not even the folder its lock was in
+    assert (checkpoints / "old" / "checkpoints.json").is_file()  # a registered run keeps its folder
 
 
 def test_a_registered_run_name_is_not_reused_without_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -699,8 +699,8 @@ async def _loop(
     progress = tqdm(total=cfg.num_steps, initial=start_step, desc="train", unit="step", dynamic_ncols=True)
     mark = time.perf_counter()
     # The step lines go to train.log too; on the console they print above the progress bar.
-    redirect = logging_redirect_tqdm()
-    redirect.__enter__()
+    console = contextlib.ExitStack()
+    console.enter_context(logging_redirect_tqdm())
     try:
         for step in range(start_step, cfg.num_steps):
             if stop.requested:  # `step` steps are applied, and nothing of the next one
@@ -759,7 +759,7 @@ async def _loop(
             mark = time.perf_counter()  # checkpoint and validation time are not training throughput
     finally:
         progress.close()
-        redirect.__exit__(None, None, None)
+        console.close()
 
     if start_step < cfg.num_steps or not registry.read()["checkpoints"].get("final_checkpoint"):
         final = max(start_step, cfg.num_steps)

@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from tinker import types
 
-from sft.engines.futures import LocalFuture
+from sft.engines.futures import LocalFuture, on_engine_thread
 from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_autocast, resolve_device
 from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.models import load_model
@@ -186,6 +186,14 @@ def _use_segment_attention(model: Any) -> bool:
         logger.info("pack-aware attention unavailable for this model (%s); using a dense mask", exc)
         return False
     return True
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, where the OS tells it), at least one."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _adamw(params: list[torch.nn.Parameter]) -> torch.optim.AdamW:
@@ -380,10 +388,15 @@ class LocalServiceClient:
         self.lora_alpha = lora_alpha
         self.sampling_batch_size = sampling_batch_size
         if self.device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            # On the engine thread, where the work runs (OpenMP's thread count is per thread).
+            on_engine_thread(torch.set_num_threads, _usable_cores())
 
     def _load(self, base_model: str, adapt: Callable[[Any], Any] = lambda model: model) -> ModelRunner:
-        """Load ``base_model``, let ``adapt`` wrap it (LoRA, a saved adapter), and place it on the device."""
+        """Load ``base_model``, let ``adapt`` wrap it (LoRA, a saved adapter), and place it on the device, on the
+        engine thread (see :func:`engine_pool`: one thread runs all of the process's PyTorch work)."""
+        return on_engine_thread(self._load_here, base_model, adapt)
+
+    def _load_here(self, base_model: str, adapt: Callable[[Any], Any]) -> ModelRunner:
         model, tokenizer = load_model(base_model)
         model = adapt(model)
         if self.autocast is not None:
@@ -411,16 +424,20 @@ class LocalServiceClient:
     ) -> LocalFuture[LocalTrainingClient]:
         """A training client with a freshly initialised LoRA adapter on ``base_model``."""
         spec = LoraSpec(rank, float(self.lora_alpha or rank), train_mlp, train_attn, train_unembed)
-        runner = self._load(base_model, lambda model: _wrap_lora(model, spec, seed))
-        return LocalFuture.completed(LocalTrainingClient(runner, spec, self.save_root))
+
+        def create() -> LocalTrainingClient:
+            runner = self._load(base_model, lambda model: _wrap_lora(model, spec, seed))
+            return LocalTrainingClient(runner, spec, self.save_root)
+
+        return LocalFuture.completed(on_engine_thread(create))
 
     def create_training_client_from_state(self, path: str) -> LocalFuture[LocalTrainingClient]:
         """A training client with the adapter weights of a ``save_state`` checkpoint and a fresh optimizer."""
-        return LocalFuture.completed(self._from_state(path, with_optimizer=False))
+        return LocalFuture.completed(on_engine_thread(self._from_state, path, with_optimizer=False))
 
     def create_training_client_from_state_with_optimizer(self, path: str) -> LocalFuture[LocalTrainingClient]:
         """A training client restored from a ``save_state`` checkpoint: adapter, optimizer state and step."""
-        return LocalFuture.completed(self._from_state(path, with_optimizer=True))
+        return LocalFuture.completed(on_engine_thread(self._from_state, path, with_optimizer=True))
 
     def _from_state(self, path: str, with_optimizer: bool) -> LocalTrainingClient:
         from peft import set_peft_model_state_dict

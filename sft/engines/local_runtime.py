@@ -1,5 +1,5 @@
 """What the local engine's training and sampling clients share: the device, the compute precision, and a
-loaded model with the one worker thread that runs all of its work in submission order."""
+loaded model with the queue that runs all of its work in submission order on the engine thread."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class ModelRunner:
         self.base_model = base_model
         self.device = device
         self.autocast = autocast
-        self.executor = SerialExecutor(name="local-engine")
+        self.executor = SerialExecutor()
         self.weights_version = 0
         """Bumped by whoever changes the weights (an optimizer step, a loaded adapter): see ``weights_key``."""
 

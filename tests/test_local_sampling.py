@@ -294,8 +294,6 @@ def test_constrained_replies_follow_the_schema_and_keep_the_models_logprobs(samp
         parsed = parse_reply(tokenizer.decode(reply.tokens[:-1]))
         assert parsed.correct_format, tokenizer.decode(reply.tokens)
         # rtol too: a random model's logprobs reach -40, where float32 sums in another order differ by ~1e-4.
-        np.testing.assert_allclose(
-            reply.logprobs, forward_logprobs(model, prompt, reply.tokens), atol=1e-4, rtol=1e-5
-        )
+        np.testing.assert_allclose(reply.logprobs, forward_logprobs(model, prompt, reply.tokens), atol=1e-4, rtol=1e-5)
     # The unconstrained client on the same model is unaffected.
     assert [r.sequences[0].tokens for r in sample_all(sampler, prompts, params)] == [s.tokens for s in free]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from tinker import types
 
 from sft.data_loader import validate_records
@@ -267,3 +268,43 @@ def test_bf16_keeps_frozen_weights_in_bf16_and_the_adapter_in_fp32(tmp_path: Pat
     assert got == pytest.approx(expected, rel=2e-2)  # bf16 keeps ~3 significant digits
     client.optim_step(ADAM).result()
     assert all(s["exp_avg"].dtype == torch.float32 for s in client.optimizer_state()["state"].values())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_token_logprobs_equal_cross_entropy_in_value_and_gradient(dtype) -> None:
+    from sft.engines.local import token_logprobs
+
+    generator = torch.Generator().manual_seed(0)
+    rows = 150  # more than one chunk, and a last chunk that is not full
+    logits = (torch.randn(rows, 1000, generator=generator) * 4).to(dtype).requires_grad_()
+    targets = torch.randint(0, 1000, (rows,), generator=generator)
+    upstream = torch.randn(rows, generator=generator)
+
+    expected = -F.cross_entropy(logits.float(), targets, reduction="none")
+    (expected_grad,) = torch.autograd.grad((expected * upstream).sum(), logits)
+    got = token_logprobs(logits, targets)
+    (grad,) = torch.autograd.grad((got * upstream).sum(), logits)
+    assert got.dtype == torch.float32 and grad.dtype == dtype
+    torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-5)
+    torch.testing.assert_close(
+        grad.float(), expected_grad.float(), rtol=1e-2 if dtype == torch.bfloat16 else 1e-6, atol=1e-6
+    )
+
+
+def test_bf16_packed_step_matches_a_plain_bf16_forward_pass(tmp_path: Path, tiny_model_dir: Path, tokenizer) -> None:
+    """The optimised path (pack, shared prefix, pack-aware attention, chunked logprobs) in bf16 against one
+    ordinary forward pass per row under the same bf16 autocast: equal within bf16 rounding."""
+    service = LocalServiceClient(save_root=tmp_path / "b", device="cpu", precision="bf16")
+    client = service.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
+    data = real_rows(tokenizer)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, logprobs, _ = plain_step(client.model, data)
+    out = client.forward_backward(data, "cross_entropy").result()
+    worst = 0.0
+    for datum, record, plain in zip(data, out.loss_fn_outputs, logprobs):
+        weighted = datum.loss_fn_inputs["weights"].to_numpy() != 0
+        worst = max(worst, float(np.abs(record["logprobs"].to_numpy()[weighted] - plain[weighted]).max()))
+    # Measured 0.003 nats here. On the bundled model single near-tie positions differ by up to ~0.7 nats
+    # (the per-row SDPA path before it: ~1.1), with the summed loss within 0.2%: bf16 keeps 8 mantissa bits.
+    assert worst < 0.02
+    assert out.metrics["loss:sum"] == pytest.approx(loss, rel=5e-3)

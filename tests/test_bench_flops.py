@@ -73,7 +73,7 @@ flags\t\t: fpu sse sse2 {flags}
         ("avx avx2 fma", 32, None),
         ("avx avx2 fma avx512f", 64, None),
         ("avx avx2 fma avx512f avx512_bf16", 64, 128),
-        ("avx avx2 fma avx512f amx_bf16 amx_tile", 64, 128),
+        ("avx avx2 fma avx512f amx_bf16 amx_tile", 64, 1024),
         ("avx", 16, None),
         ("", 8, None),
     ],

@@ -204,7 +204,7 @@ def segment_attention(
     if layout.prefix:
         prefix = torch.arange(layout.prefix, device=q.device)
         parts.append(_grouped_attention(q, k, v, prefix, layout.prefix_bias, 1, scale, dropout))
-    rows = len(layout.segments)
+    rows = layout.bias.shape[0]
     grid = _grouped_attention(q, k, v, layout.query_index, layout.bias, rows, scale, dropout, shared=layout.prefix)
     parts.append(grid.index_select(0, layout.output_index))
     out = torch.cat(parts, dim=0) if len(parts) > 1 else parts[0]

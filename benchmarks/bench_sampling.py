@@ -28,6 +28,7 @@ from tinker import types
 from sft.config import LOCAL_BASE_MODEL, TrainConfig
 from sft.data_loader import load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_generation_prompt
+from sft.engines.futures import on_engine_thread
 from sft.engines.local import LocalServiceClient
 from sft.engines.local_sampling import LocalSamplingClient
 from sft.sampling import stop_token_ids
@@ -96,7 +97,7 @@ def main() -> None:
 
     service = LocalServiceClient(device=args.device, precision=args.precision)
     if args.threads:
-        torch.set_num_threads(args.threads)
+        on_engine_thread(torch.set_num_threads, args.threads)
     if args.adapter:
         base = service.create_sampling_client(model_path=args.adapter).result()
     else:
@@ -110,7 +111,7 @@ def main() -> None:
     n = len(prompts)
     print(
         f"model {args.adapter or LOCAL_BASE_MODEL}, device {runner.device}, compute {runner.autocast or 'float32'}, "
-        f"{torch.get_num_threads()} threads; {n} validation prompts ({sum(p.length for p in prompts)} prompt tokens), "
+        f"{on_engine_thread(torch.get_num_threads)} threads; {n} validation prompts ({sum(p.length for p in prompts)} prompt tokens), "
         f"greedy, max_tokens {max_tokens}, stop <|im_end|>, max_batch {args.max_batch}"
     )
 
@@ -128,7 +129,8 @@ def main() -> None:
 
     step = 1 if args.baseline_prompts <= 0 else max(1, n // args.baseline_prompts)
     subset = list(range(0, n, step))[: args.baseline_prompts or n]
-    base_s, base_out = run_generate(runner, [prompts[i] for i in subset], max_tokens, stops)
+    # On the engine thread, as our client's work: a second thread computing would slow both (see engine_pool).
+    base_s, base_out = on_engine_thread(run_generate, runner, [prompts[i] for i in subset], max_tokens, stops)
     base_tokens = sum(len(t) for t in base_out)
     per_prompt = base_s / len(subset)
     match = sum(ours[i].tokens == tokens for i, tokens in zip(subset, base_out))

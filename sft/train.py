@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import logging
 import math
-import os
 import shlex
 import signal
 import sys
@@ -51,9 +50,10 @@ from sft.checkpoints import (
     clean_incomplete_writes,
     find_state,
     hold_run,
+    is_checkpoint_path,
     last_complete,
-    latest_run,
     make_durable,
+    open_run,
     release_run,
     run_exists_message,
 )
@@ -461,7 +461,7 @@ def resolve_resume(cfg: TrainConfig) -> tuple[RunRegistry, CheckpointRecord | No
         RunExistsError: A new run would reuse a registered run's name.
     """
     wanted = cfg.resume_from
-    if wanted and (wanted.startswith("tinker://") or "/" in wanted or os.sep in wanted):
+    if wanted and is_checkpoint_path(wanted):
         record = find_state(cfg.checkpoint_dir, wanted)
         if record is None:
             raise CheckpointNotFoundError(
@@ -476,10 +476,8 @@ def resolve_resume(cfg: TrainConfig) -> tuple[RunRegistry, CheckpointRecord | No
         cfg.run_name = record.run_name
         return RunRegistry(cfg.checkpoint_dir, record.run_name), record
     if wanted or cfg.resume:
-        cfg.run_name = cfg.run_name or latest_run(cfg.checkpoint_dir)
-        registry = RunRegistry(cfg.checkpoint_dir, cfg.run_name)
-        if not registry.exists():
-            raise CheckpointNotFoundError(f"run {cfg.run_name!r} has no checkpoint registry to resume from")
+        registry = open_run(cfg.checkpoint_dir, cfg.run_name)
+        cfg.run_name = registry.run_name
         if wanted:
             return registry, registry.get(wanted)
         records = registry.records()
@@ -681,7 +679,7 @@ async def _loop(
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    peak_lr = cfg.resolved_learning_rate(registry.read()["base_model"])
+    peak_lr = cfg.resolved_learning_rate(registry.base_model())
     log_dir = Path(cfg.log_dir) / registry.run_name
     metrics_path = log_dir / "metrics.jsonl"
     run_start = time.perf_counter()
@@ -761,7 +759,7 @@ async def _loop(
         progress.close()
         console.close()
 
-    if start_step < cfg.num_steps or not registry.read()["checkpoints"].get("final_checkpoint"):
+    if start_step < cfg.num_steps or not registry.has("final_checkpoint"):
         final = max(start_step, cfg.num_steps)
         await save_checkpoint(training_client, registry, "final_checkpoint", final, cfg.ttl_for("final_checkpoint"))
     logger.info("run %s finished in %.0f s", registry.run_name, time.perf_counter() - run_start)
@@ -807,7 +805,7 @@ async def _stopped(
 ) -> TrainingStopped:
     """Save a checkpoint of the ``done`` steps applied (unless one exists) and say how to resume."""
     name = f"checkpoint_step_{done}"
-    if done > 0 and (done > last_saved_step or not _has_checkpoint(registry, name)):
+    if done > 0 and (done > last_saved_step or not registry.has(name)):
         await save_checkpoint(training_client, registry, name, done, cfg.ttl_for(name))
     if done == 0:
         return TrainingStopped(
@@ -825,17 +823,12 @@ async def _stopped(
     )
 
 
-def _has_checkpoint(registry: RunRegistry, name: str) -> bool:
-    return bool(registry.exists() and registry.read()["checkpoints"].get(name))
-
-
 def _stopped_at_once(cfg: TrainConfig, registry: RunRegistry) -> str:
     """What to say when a second Ctrl-C stopped the run without saving."""
-    checkpoints = registry.read()["checkpoints"] if registry.exists() else {}
-    resumable = {n: c for n, c in checkpoints.items() if c.get("state_path")}
+    resumable = [r for r in (registry.records() if registry.exists() else []) if r.state_path]
     if not resumable:
         return "stopped at once; no checkpoint of this run was saved. Start again with the same command."
-    name = max(resumable, key=lambda n: resumable[n]["step"])
+    name = resumable[0].name  # the latest
     resume = command_line(
         cfg, drop=["run_name", "resume_from", "resume"], add=["--run_name", registry.run_name, "--resume_from", name]
     )

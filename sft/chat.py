@@ -19,10 +19,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sft.checkpoints import CheckpointNotFoundError, ResolvedCheckpoint, resolve_checkpoint
-from sft.config import ConfigError
-from sft.engines.errors import EngineError
-from sft.renderers import Renderer, RendererError
+from sft.checkpoints import ResolvedCheckpoint, resolve_checkpoint
+from sft.errors import reports_user_errors
+from sft.renderers import Renderer
 from sft.reply_format import parse_reply
 from sft.sampling import generate_completions, open_sampler
 from sft.utils import quiet_libraries
@@ -95,6 +94,7 @@ async def _chat_loop(
     return 0
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     parser = argparse.ArgumentParser(prog="python -m sft.chat", description=__doc__.split("\n\n")[0])
@@ -105,12 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--max_new_tokens", type=int, default=256)
     parser.add_argument("--device", default=None)
-    args = parser.parse_args(argv)
-    try:
-        return asyncio.run(chat(args))
-    except (CheckpointNotFoundError, ConfigError, EngineError, RendererError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return asyncio.run(chat(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sft.config import TrainConfig, stored_config
+from sft.errors import UserError
 from sft.utils import atomic_write_json, atomic_write_text, fsync_dir, fsync_tree, utc_now
 
 REGISTRY_FILE = "checkpoints.json"
@@ -41,7 +42,7 @@ STATE_FILE = "state.json"
 CHECKPOINT_KINDS = ("weights", "sampler_weights")
 
 
-class CheckpointNotFoundError(LookupError):
+class CheckpointNotFoundError(UserError, LookupError):
     """A checkpoint name or run cannot be resolved; the message lists what exists."""
 
 
@@ -50,11 +51,11 @@ class RegistryError(CheckpointNotFoundError):
     the file, the entry and the field."""
 
 
-class RunExistsError(FileExistsError):
+class RunExistsError(UserError, FileExistsError):
     """A new run would reuse the name of a registered run; the message says how to resume it instead."""
 
 
-class RunBusyError(BlockingIOError):
+class RunBusyError(UserError, BlockingIOError):
     """Another process is training this run right now."""
 
 

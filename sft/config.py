@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from sft.errors import UserError
+
 # The seed's configuration names and defaults.
 BASE_MODEL = "Qwen/Qwen3-4B-Instruct-2507"  # Tinker's default model
 LORA_RANK = 32
@@ -41,7 +43,7 @@ Backend = Literal["auto", "local", "tinker"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration value is invalid; the message names the field."""
 
 

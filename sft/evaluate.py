@@ -37,12 +37,12 @@ from sft.checkpoints import (
     resolve_run,
 )
 from sft.config import ConfigError, TrainConfig
-from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
+from sft.data_loader import Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_generation_prompt
-from sft.engines.errors import EngineError
+from sft.errors import reports_user_errors
 from sft.metrics import Report, SampleScore, format_report
 from sft.prompt_builder import SYSTEM_PROMPT
-from sft.renderers import RendererError, select_renderer
+from sft.renderers import select_renderer
 from sft.reply_format import reply_json_schema, target_object, to_json
 from sft.sampling import score_completions
 from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
@@ -385,15 +385,11 @@ def markdown_summary(
     return "\n".join(lines) + "\n"
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     setup_logging()
-    args = parse_args(argv)
-    try:
-        asyncio.run(evaluate(args))
-    except (CheckpointNotFoundError, DatasetError, ConfigError, FileNotFoundError, EngineError, RendererError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    asyncio.run(evaluate(parse_args(argv)))
     return 0
 
 

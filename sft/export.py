@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sft.checkpoints import CheckpointNotFoundError, resolve_checkpoint, resolve_run
-from sft.engines.models import BUNDLED_PREFIX, ModelNotFoundError, bundled_gguf_path, load_model
+from sft.checkpoints import resolve_checkpoint, resolve_run
+from sft.engines.models import BUNDLED_PREFIX, bundled_gguf_path, load_model
+from sft.errors import UserError, reports_user_errors
 from sft.utils import atomic_directory, quiet_libraries
 
 logger = logging.getLogger("sft.export")
@@ -48,7 +49,7 @@ TINKER_HOWTO = (
 )
 
 
-class ExportError(RuntimeError):
+class ExportError(UserError, RuntimeError):
     """The checkpoint cannot be exported as asked; the message says why and what to do."""
 
 
@@ -379,6 +380,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     parser = argparse.ArgumentParser(prog="python -m sft.export", description=__doc__.split("\n\n")[0])
@@ -394,11 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="write the result (and the comparison) as JSON here")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     args = parser.parse_args(argv)
-    try:
-        result = export(args)
-    except (ExportError, CheckpointNotFoundError, ModelNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    result = export(args)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.check and result["check"]["same"] != result["check"]["total"]:

@@ -44,11 +44,9 @@ from typing import Any
 
 from tinker import types
 
-from sft.checkpoints import CheckpointNotFoundError, resolve_checkpoint
-from sft.config import ConfigError
+from sft.checkpoints import resolve_checkpoint
 from sft.datum_builder import build_generation_prompt
-from sft.engines.errors import EngineError
-from sft.renderers import RendererError
+from sft.errors import reports_user_errors
 from sft.reply_format import TOOL_ARG, parse_reply
 from sft.sampling import decode_completion, greedy_params, open_sampler, stop_token_ids
 from sft.utils import quiet_libraries
@@ -399,6 +397,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     args = parse_args(argv)
@@ -410,11 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_max_tokens=args.max_tokens,
         max_tokens_limit=max(args.max_tokens, Limits.max_tokens_limit),
     )
-    try:
-        model = asyncio.run(open_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run, args.device))
-    except (CheckpointNotFoundError, ConfigError, EngineError, RendererError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    model = asyncio.run(open_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run, args.device))
     server = ChatServer((args.host, args.port), model, limits, args.execute)
     host, port = server.server_address[:2]
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())

@@ -44,7 +44,6 @@ from tinker import types
 from sft.checkpoints import (
     CheckpointNotFoundError,
     CheckpointRecord,
-    RunBusyError,
     RunExistsError,
     RunRegistry,
     clean_incomplete_writes,
@@ -72,8 +71,9 @@ from sft.data_loader import DatasetError, load_dataset, select_validation_sample
 from sft.datum_builder import build_datums, datum_weight, tokenize_sample
 from sft.engines import create_service_client
 from sft.engines.errors import EngineError
+from sft.errors import reports_user_errors
 from sft.prompt_builder import SYSTEM_PROMPT
-from sft.renderers import Renderer, RendererError, renderer_for_name, select_renderer
+from sft.renderers import Renderer, renderer_for_name, select_renderer
 from sft.sampling import score_completions
 from sft.utils import (
     append_jsonl,
@@ -835,6 +835,7 @@ def _stopped_at_once(cfg: TrainConfig, registry: RunRegistry) -> str:
     return f"stopped at once; the step in flight was not saved. Last checkpoint: {name}. Resume with:\n  {resume}"
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     setup_logging()
@@ -848,18 +849,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingStopped as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CODES.get(signal.Signals(exc.signum), 130)
-    except (
-        DatasetError,
-        ConfigError,
-        CheckpointNotFoundError,
-        RunExistsError,
-        RunBusyError,
-        FileNotFoundError,
-        EngineError,
-        RendererError,
-    ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     return 0
 
 

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sft.errors import UserError
 from sft.utils import atomic_directory
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ BUNDLED_MODELS = {
 }
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(UserError, FileNotFoundError):
     """The requested base model cannot be found or loaded offline."""
 
 

@@ -67,9 +67,9 @@ from sft.config import (
     resume_conflicts,
     stored_config,
 )
-from sft.data_loader import DatasetError, load_dataset, select_validation_samples, split_dataset
+from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_datums, datum_weight, tokenize_sample
-from sft.engines import create_service_client
+from sft.engines import EngineFuture, ModelCatalog, ServiceClient, TrainingClient, create_service_client
 from sft.engines.errors import EngineError
 from sft.errors import reports_user_errors
 from sft.prompt_builder import SYSTEM_PROMPT
@@ -117,7 +117,7 @@ def batch_indices(step: int, batch_size: int, num_examples: int, seed: int) -> l
 
 
 async def save_checkpoint(
-    training_client: Any, registry: RunRegistry, name: str, step: int, ttl_seconds: int | None = None
+    training_client: TrainingClient, registry: RunRegistry, name: str, step: int, ttl_seconds: int | None = None
 ) -> None:
     """Save state (for resume) and sampler weights (for evaluation), then record both paths.
 
@@ -135,7 +135,7 @@ async def save_checkpoint(
 
 
 async def validate(
-    training_client: Any, tokenizer: Any, samples: Sequence[Any], cfg: TrainConfig, renderer: Renderer
+    training_client: TrainingClient, tokenizer: Any, samples: Sequence[Sample], cfg: TrainConfig, renderer: Renderer
 ) -> dict[str, float]:
     """Sample the held-out prompts with the current weights and compute the seed's three rates."""
     sampling_client = await training_client.save_weights_and_get_sampling_client()
@@ -296,7 +296,7 @@ def command_line(cfg: TrainConfig, drop: Sequence[str] = (), add: Sequence[str] 
     return shlex.join(["python", "-m", "sft.train", *kept, *add])
 
 
-def resolve_tinker_model(cfg: TrainConfig, service: Any) -> tuple[str, str | None]:
+def resolve_tinker_model(cfg: TrainConfig, service: ModelCatalog) -> tuple[str, str | None]:
     """The model a Tinker run trains, and a notice when it is not the one asked for.
 
     The seed's default model (``BASE_MODEL``) was retired by Tinker. When the user did not name a model and the
@@ -322,7 +322,7 @@ def resolve_tinker_model(cfg: TrainConfig, service: Any) -> tuple[str, str | Non
     supported = [m for m in offered if renderer_for_name(m)[0] is not None]
     # The replacement, else a model whose name this project knows, else whatever is offered (its chat template
     # then decides whether it can be used).
-    suggestion = REPLACEMENT_MODEL if REPLACEMENT_MODEL in offered else (supported or offered or [None])[0]
+    suggestion = REPLACEMENT_MODEL if REPLACEMENT_MODEL in offered else next(iter(supported or offered), None)
     why = "(Tinker retires models; this one was retired on 2026-06-12)" if asked == BASE_MODEL else ""
     message = f"Tinker at {service.base_url} does not offer the base model {asked!r} {why}".rstrip() + ". "
     message += (
@@ -391,7 +391,7 @@ class Window:
             self.grad_norms.append(grad_norm)
 
 
-def grad_norm_of(optim: Any) -> float | None:
+def grad_norm_of(optim: types.OptimStepResponse | None) -> float | None:
     """The gradient norm an optim_step reports (before clipping), whatever the engine calls it."""
     metrics = getattr(optim, "metrics", None) or {}
     for key, value in metrics.items():
@@ -400,7 +400,7 @@ def grad_norm_of(optim: Any) -> float | None:
     return None
 
 
-def write_prompt_example(path: Path, datum_sample: Any, tokenizer: Any, renderer: Renderer, base_model: str) -> None:
+def write_prompt_example(path: Path, datum_sample: Sample, tokenizer: Any, renderer: Renderer, base_model: str) -> None:
     """Record one training example exactly as sent (tokens, weights, text) so anyone can check the prompt format."""
     tok = tokenize_sample(datum_sample, tokenizer, renderer)
     atomic_write_json(
@@ -429,7 +429,7 @@ async def train(cfg: TrainConfig) -> dict[str, Any]:
     task = asyncio.current_task()
     if task is not None:
         stop.install(task)
-    services: list[Any] = []
+    services: list[ServiceClient] = []
     status = "errored"
     try:
         result = await _train(cfg, stop, services)
@@ -544,7 +544,7 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> dict[str, Any]:
+async def _train(cfg: TrainConfig, stop: StopRequest, services: list[ServiceClient]) -> dict[str, Any]:
     # -- where this run writes, and where it resumes from ----------------------------------------------------------
     # Nothing is registered (LATEST, the stored config) until data, config and resume state have been checked.
     registry, asked = resolve_resume(cfg)
@@ -569,7 +569,7 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
 async def _train_run(
     cfg: TrainConfig,
     stop: StopRequest,
-    services: list[Any],
+    services: list[ServiceClient],
     registry: RunRegistry,
     resume: CheckpointRecord | None,
     notes: list[str],
@@ -603,7 +603,7 @@ async def _train_run(
     resolved["dataset_sha256"] = dataset_sha256
     if resume is not None:
         base_model = resume.base_model
-    elif backend == "tinker":
+    elif isinstance(service, ModelCatalog):  # Tinker: the default model may have been retired
         base_model, notice = resolve_tinker_model(cfg, service)
         if notice:
             resolved.update(requested_base_model=BASE_MODEL, base_model_notice=notice)
@@ -613,6 +613,7 @@ async def _train_run(
         base_model = cfg.resolved_base_model()
     resolved["base_model"] = base_model
     if resume is not None:
+        assert resume.state_path is not None  # last_complete() returns only checkpoints with a saved state
         training_client = await service.create_training_client_from_state_with_optimizer(resume.state_path)
         start_step = resume.step
         restored_step = getattr(training_client, "step", start_step)
@@ -632,7 +633,7 @@ async def _train_run(
     # The prompt format is the model's own; a resumed run keeps the one it was started with.
     stored = (cfg.extra.get("resolved") or {}).get("renderer") if resume is not None else None
     requested = cfg.renderer if cfg.renderer != "auto" or not stored else stored
-    offered = service.usable_models() if hasattr(service, "usable_models") else ()
+    offered = service.usable_models() if isinstance(service, ModelCatalog) else ()
     choice = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=requested, offered=offered)
     renderer = choice.renderer
     resolved.update(renderer=renderer.name, renderer_check=choice.note)
@@ -665,12 +666,12 @@ async def _train_run(
 async def _loop(
     cfg: TrainConfig,
     stop: StopRequest,
-    training_client: Any,
+    training_client: TrainingClient,
     tokenizer: Any,
     renderer: Renderer,
     registry: RunRegistry,
     datums: Sequence[types.Datum],
-    held_out: Sequence[Any],
+    held_out: Sequence[Sample],
     start_step: int,
 ) -> dict[str, Any]:
     """The steps. Step s's forward_backward may be submitted while step s-1 is still running (submit-ahead), but a
@@ -685,7 +686,7 @@ async def _loop(
     run_start = time.perf_counter()
     last: dict[str, Any] = {}
     window = Window()
-    pending: dict[int, Any] = {}
+    pending: dict[int, tuple[EngineFuture[types.ForwardBackwardOutput], list[types.Datum]]] = {}
     last_saved_step = start_step
 
     def batch_for(step: int) -> list[types.Datum]:
@@ -778,7 +779,9 @@ def write_curves(run_name: str, log_dir: str) -> None:
         logger.warning("no curves for run %s: %s", run_name, exc)
 
 
-def log_window(cfg: TrainConfig, window: Window, done: int, lr: float, optim: Any, run_start: float) -> dict[str, Any]:
+def log_window(
+    cfg: TrainConfig, window: Window, done: int, lr: float, optim: types.OptimStepResponse | None, run_start: float
+) -> dict[str, Any]:
     """The metrics line for the steps since the last one."""
     row: dict[str, Any] = {
         "step": done,
@@ -795,13 +798,18 @@ def log_window(cfg: TrainConfig, window: Window, done: int, lr: float, optim: An
         if cfg.grad_clip_norm > 0:
             clipped = sum(norm > cfg.grad_clip_norm for norm in window.grad_norms)
             row["optim/clipped_fraction"] = clipped / len(window.grad_norms)
-    if optim is not None and getattr(optim, "metrics", None):
+    if optim is not None and optim.metrics:
         row.update({f"optim/{k}": v for k, v in optim.metrics.items()})
     return row
 
 
 async def _stopped(
-    cfg: TrainConfig, training_client: Any, registry: RunRegistry, done: int, last_saved_step: int, stop: StopRequest
+    cfg: TrainConfig,
+    training_client: TrainingClient,
+    registry: RunRegistry,
+    done: int,
+    last_saved_step: int,
+    stop: StopRequest,
 ) -> TrainingStopped:
     """Save a checkpoint of the ``done`` steps applied (unless one exists) and say how to resume."""
     name = f"checkpoint_step_{done}"

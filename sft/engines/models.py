@@ -57,7 +57,7 @@ def _load_gguf(path: Path) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
+    model: Any = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
     # The dequantized weights are ordinary floats; drop the GGUF markers so PEFT and saving treat it as such.
     model.hf_quantizer = None
     model.is_quantized = False

@@ -13,7 +13,7 @@ ifeq ($(TINKER_API_KEY)$(shell grep -s '^TINKER_API_KEY=.' .env),)
 export HF_HUB_OFFLINE ?= 1
 endif
 
-.PHONY: setup data run train evaluate test test-unit test-tinker lint format clean
+.PHONY: setup data run train evaluate test test-unit test-tinker lint typecheck format clean
 
 $(STAMP): requirements.txt requirements-dev.txt scripts/install_system_deps.sh
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,12 @@ test-tinker:
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+# Strict type check of the engines and the training loop (config in pyproject.toml).
+typecheck: setup
+	$(BIN)/mypy
+
 format: setup
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .venv-tinker-it .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-tinker-it .pytest_cache .ruff_cache .mypy_cache

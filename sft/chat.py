@@ -19,13 +19,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sft.checkpoints import CheckpointNotFoundError, RunRegistry, resolve_checkpoint
-from sft.config import TrainConfig
-from sft.engines.errors import EngineError
-from sft.prompt_builder import SYSTEM_PROMPT
-from sft.renderers import RendererError, select_renderer
+from sft.checkpoints import ResolvedCheckpoint, resolve_checkpoint
+from sft.errors import reports_user_errors
+from sft.renderers import Renderer
 from sft.reply_format import parse_reply
-from sft.sampling import generate_completions
+from sft.sampling import generate_completions, open_sampler
 from sft.utils import quiet_libraries
 
 
@@ -50,22 +48,12 @@ def answer(completion: str) -> dict[str, Any]:
 async def chat(args: argparse.Namespace) -> int:
     from sft.engines import create_service_client
 
-    record = resolve_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run)
-    run_config = RunRegistry(args.checkpoint_dir, record.run_name).config()
-    cfg = TrainConfig(backend=record.backend)  # type: ignore[arg-type]
-    if record.backend == "tinker" and run_config.get("base_url"):
-        cfg.base_url = run_config["base_url"]
-    if args.device:
-        cfg.device = args.device
-    service = create_service_client(cfg)
+    checkpoint = resolve_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run)
+    service = create_service_client(checkpoint.engine_config(device=args.device))
     code: int | None = None
     try:
-        check_sampleable = getattr(service, "check_sampleable", None)  # Tinker retires models
-        if check_sampleable is not None:
-            check_sampleable(record.base_model, f"{record.name} of run {record.run_name}")
-        sampling_client = await service.create_sampling_client(model_path=record.sampler_path)
-        trained_with = (run_config.get("resolved") or {}).get("renderer") or "auto"
-        code = await _chat_loop(args, record, sampling_client, trained_with)
+        sampling_client, renderer = await open_sampler(service, checkpoint)
+        code = await _chat_loop(args, checkpoint, sampling_client, renderer)
         return code
     finally:
         close = getattr(service, "close", None)  # end the session on Tinker; the local engine has none
@@ -73,9 +61,10 @@ async def chat(args: argparse.Namespace) -> int:
             await asyncio.to_thread(close, "success" if code == 0 else "errored")
 
 
-async def _chat_loop(args: argparse.Namespace, record: Any, sampling_client: Any, trained_with: str) -> int:
+async def _chat_loop(
+    args: argparse.Namespace, checkpoint: ResolvedCheckpoint, sampling_client: Any, renderer: Renderer
+) -> int:
     tokenizer = sampling_client.get_tokenizer()
-    renderer = select_renderer(record.base_model, tokenizer, SYSTEM_PROMPT, requested=trained_with).renderer
 
     async def respond(prompt: str) -> None:
         (completion,) = await generate_completions(sampling_client, tokenizer, [prompt], args.max_new_tokens, renderer)
@@ -93,7 +82,7 @@ async def _chat_loop(args: argparse.Namespace, record: Any, sampling_client: Any
     if args.prompt is not None:
         await respond(args.prompt)
         return 0
-    print(f"chatting with {record.name} of run {record.run_name}; an empty line quits")
+    print(f"chatting with {checkpoint.describe()}; an empty line quits")
     while True:
         try:
             prompt = input("you:    ").strip()
@@ -105,6 +94,7 @@ async def _chat_loop(args: argparse.Namespace, record: Any, sampling_client: Any
     return 0
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     parser = argparse.ArgumentParser(prog="python -m sft.chat", description=__doc__.split("\n\n")[0])
@@ -115,12 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--max_new_tokens", type=int, default=256)
     parser.add_argument("--device", default=None)
-    args = parser.parse_args(argv)
-    try:
-        return asyncio.run(chat(args))
-    except (CheckpointNotFoundError, EngineError, RendererError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return asyncio.run(chat(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

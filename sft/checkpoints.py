@@ -7,6 +7,10 @@ can tell a complete checkpoint from a partial one). Paths are local directories 
 ``python -m sft.evaluate checkpoint_step_300`` works the same on both engines. ``<checkpoint_dir>/LATEST`` names
 the most recently started run.
 
+:func:`resolve_checkpoint` is the one way from what a user types (a checkpoint name, or a path) to its run: the
+record, and the run's stored :class:`~sft.config.TrainConfig` (its backend, Tinker URL, device, precision, data
+split...), which every command (evaluate, chat, serve, export) opens the checkpoint with.
+
 Every read-modify-write of a registry holds an exclusive ``fcntl.flock`` on ``<run>/.checkpoints.lock``, and every
 write goes through a temp file, fsync and a rename, so concurrent writers lose nothing and readers never see a
 partial file. A training process also holds ``<run>/.run.lock`` for as long as it trains the run.
@@ -15,6 +19,7 @@ partial file. A training process also holds ``<run>/.run.lock`` for as long as i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -24,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from sft.config import TrainConfig, stored_config
+from sft.errors import UserError
 from sft.utils import atomic_write_json, atomic_write_text, fsync_dir, fsync_tree, utc_now
 
 REGISTRY_FILE = "checkpoints.json"
@@ -35,7 +42,7 @@ STATE_FILE = "state.json"
 CHECKPOINT_KINDS = ("weights", "sampler_weights")
 
 
-class CheckpointNotFoundError(LookupError):
+class CheckpointNotFoundError(UserError, LookupError):
     """A checkpoint name or run cannot be resolved; the message lists what exists."""
 
 
@@ -44,11 +51,11 @@ class RegistryError(CheckpointNotFoundError):
     the file, the entry and the field."""
 
 
-class RunExistsError(FileExistsError):
+class RunExistsError(UserError, FileExistsError):
     """A new run would reuse the name of a registered run; the message says how to resume it instead."""
 
 
-class RunBusyError(BlockingIOError):
+class RunBusyError(UserError, BlockingIOError):
     """Another process is training this run right now."""
 
 
@@ -65,6 +72,8 @@ class CheckpointRecord:
     base_model: str
     files: dict[str, int] = field(default_factory=dict)
     """Local state checkpoints: {file: size} as saved, for the completeness check."""
+    saved_at: str | None = None
+    """When it was saved (ISO 8601, UTC), for the TTL check of Tinker checkpoints."""
 
 
 def _entry_problem(entry: Any) -> str | None:
@@ -73,7 +82,7 @@ def _entry_problem(entry: Any) -> str | None:
     step = entry.get("step")
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         return f"field 'step': expected a non-negative integer, got {str(step)[:40]!r}"
-    for name in ("state_path", "sampler_path"):
+    for name in ("state_path", "sampler_path", "saved_at"):
         if not isinstance(entry.get(name), str | None):
             return f"field {name!r}: expected a string or null"
     files = entry.get("files", {})
@@ -215,10 +224,27 @@ class RunRegistry:
             backend=data["backend"],
             base_model=data["base_model"],
             files=dict(entry.get("files") or {}),
+            saved_at=entry.get("saved_at"),
         )
 
+    def has(self, name: str) -> bool:
+        """Whether the run has a registered checkpoint ``name`` (False for a run without a registry)."""
+        return self.exists() and name in self.read()["checkpoints"]
+
+    def base_model(self) -> str:
+        return str(self.read()["base_model"])
+
     def config(self) -> dict[str, Any]:
+        """The config the run was started with, as stored (``TrainConfig.to_dict()``)."""
         return dict(self.read().get("config") or {})
+
+    def train_config(self) -> TrainConfig:
+        """The run's stored :class:`TrainConfig`, on the backend the run trained on (never ``auto``)."""
+        data = self.read()
+        cfg = stored_config(dict(data.get("config") or {}))
+        if data["backend"] in ("local", "tinker"):
+            cfg.backend = data["backend"]
+        return cfg
 
 
 def run_exists_message(registry: RunRegistry) -> str:
@@ -303,20 +329,26 @@ def last_complete(registry: RunRegistry, at_most: CheckpointRecord | None = None
     )
 
 
-def find_state(checkpoint_dir: str | Path, state_path: str) -> CheckpointRecord | None:
-    """The checkpoint, in any run under ``checkpoint_dir``, whose training state is ``state_path``."""
+def _same_path(a: str, b: str) -> bool:
+    if a.startswith("tinker://") or b.startswith("tinker://"):
+        return a.rstrip("/") == b.rstrip("/")
+    return os.path.realpath(a) == os.path.realpath(b)
 
-    def same(a: str, b: str) -> bool:
-        if a.startswith("tinker://") or b.startswith("tinker://"):
-            return a.rstrip("/") == b.rstrip("/")
-        return os.path.realpath(a) == os.path.realpath(b)
 
-    for registry_file in sorted(Path(checkpoint_dir).glob(f"*/{REGISTRY_FILE}")):
-        registry = RunRegistry(checkpoint_dir, registry_file.parent.name)
-        for record in registry.records():
-            if record.state_path and same(record.state_path, state_path):
+def find_saved(
+    checkpoint_dir: str | Path, path: str, kinds: tuple[str, ...] = ("sampler_path", "state_path")
+) -> CheckpointRecord | None:
+    """The checkpoint, in any run under ``checkpoint_dir``, saved at ``path`` (as one of ``kinds``)."""
+    for run in runs(checkpoint_dir):
+        for record in RunRegistry(checkpoint_dir, run).records():
+            if any(getattr(record, kind) and _same_path(getattr(record, kind), path) for kind in kinds):
                 return record
     return None
+
+
+def find_state(checkpoint_dir: str | Path, state_path: str) -> CheckpointRecord | None:
+    """The checkpoint, in any run under ``checkpoint_dir``, whose training state is ``state_path``."""
+    return find_saved(checkpoint_dir, state_path, kinds=("state_path",))
 
 
 def hold_run(registry: RunRegistry) -> IO[str]:
@@ -403,11 +435,119 @@ def latest_run(checkpoint_dir: str | Path) -> str:
     return runs[-1].parent.name
 
 
-def resolve_checkpoint(name: str, checkpoint_dir: str | Path, run_name: str | None = None) -> CheckpointRecord:
-    """The record of checkpoint ``name`` in ``run_name`` (default: the latest run)."""
+def runs(checkpoint_dir: str | Path) -> list[str]:
+    """The names of the runs under ``checkpoint_dir`` that have a registry, sorted."""
+    return sorted(p.parent.name for p in Path(checkpoint_dir).glob(f"*/{REGISTRY_FILE}"))
+
+
+def open_run(checkpoint_dir: str | Path, run_name: str | None = None) -> RunRegistry:
+    """The registry of ``run_name`` (default: the latest run).
+
+    Raises:
+        CheckpointNotFoundError: No such run (the message lists the runs there are).
+    """
     run = run_name or latest_run(checkpoint_dir)
     registry = RunRegistry(checkpoint_dir, run)
     if not registry.exists():
-        runs = sorted(p.parent.name for p in Path(checkpoint_dir).glob(f"*/{REGISTRY_FILE}"))
-        raise CheckpointNotFoundError(f"no run {run!r} under {checkpoint_dir} (runs: {', '.join(runs) or 'none'})")
-    return registry.get(name)
+        known = ", ".join(runs(checkpoint_dir)) or "none"
+        raise CheckpointNotFoundError(f"no run {run!r} under {checkpoint_dir} (runs: {known})")
+    return registry
+
+
+def is_checkpoint_path(text: str) -> bool:
+    """Whether ``text`` is a path (``tinker://...``, a folder) rather than a checkpoint name (which has no ``/``)."""
+    return text.startswith(("tinker://", ".")) or "/" in text or os.sep in text or Path(text).is_dir()
+
+
+@dataclass(frozen=True)
+class ResolvedCheckpoint:
+    """A checkpoint name or path resolved to its run: what to load, and how the run was configured."""
+
+    given: str
+    """The name or path as the user gave it."""
+    run_name: str | None
+    """The run that saved it; None for a path that no run under the checkpoint folder knows."""
+    record: CheckpointRecord | None
+    """Its registry entry; None for a path of no known run, and for the base model of a run (``untrained``)."""
+    sampler_path: str | None
+    """What a sampling client loads: the registry's sampler path, or the path given; None: the base model."""
+    config: TrainConfig
+    """The run's stored config (backend, Tinker URL, device, precision, data and split, ...); the defaults (on the
+    engine the path belongs to) for a path of no known run."""
+    renderer: str = "auto"
+    """The prompt format the run trained with; ``auto`` when unknown."""
+
+    @property
+    def base_model(self) -> str | None:
+        """The run's base model; None for a path of no known run (its engine reads it from the checkpoint)."""
+        if self.record is not None:
+            return self.record.base_model
+        return self.config.base_model if self.run_name else None
+
+    def engine_config(self, **overrides: Any) -> TrainConfig:
+        """The run's config with the options a command was given (``None``: not given), checked: what its engine
+        is created from.
+
+        Raises:
+            ConfigError: An option is out of range.
+        """
+        cfg = dataclasses.replace(self.config)
+        for name, value in overrides.items():
+            if value is not None:
+                setattr(cfg, name, value)
+        return cfg.validate()
+
+    def describe(self) -> str:
+        """``final_checkpoint of run r``, or the path as given."""
+        if self.record is not None:
+            return f"{self.record.name} of run {self.record.run_name}"
+        return self.given if self.run_name is None else f"{self.given} (run {self.run_name})"
+
+
+def _run_of(
+    registry: RunRegistry, given: str, record: CheckpointRecord | None, sampler: str | None
+) -> ResolvedCheckpoint:
+    stored = registry.config()
+    config = registry.train_config()
+    config.base_model = registry.base_model()  # what the run trained, also when it resolved the default
+    renderer = (stored.get("resolved") or {}).get("renderer") or "auto"
+    return ResolvedCheckpoint(given, registry.run_name, record, sampler, config, str(renderer))
+
+
+def resolve_run(checkpoint_dir: str | Path, run_name: str | None = None) -> ResolvedCheckpoint:
+    """The base model of ``run_name`` (default: the latest run), untrained: its config, no checkpoint.
+
+    Raises:
+        CheckpointNotFoundError: No such run.
+    """
+    registry = open_run(checkpoint_dir, run_name)
+    return _run_of(registry, "untrained", None, None)
+
+
+def resolve_checkpoint(checkpoint: str, checkpoint_dir: str | Path, run_name: str | None = None) -> ResolvedCheckpoint:
+    """A checkpoint name (in ``run_name``, default the latest run) or path, with its run's stored config.
+
+    A path (``tinker://...`` or a folder) belongs to the run under ``checkpoint_dir`` that saved it (as sampler
+    weights or training state); a path no run saved takes ``run_name``'s config when given, else the defaults on
+    the engine the path belongs to (Tinker for ``tinker://``, local otherwise).
+
+    Raises:
+        CheckpointNotFoundError: The run or the name does not exist (the message lists what does), or the path
+            belongs to another run than ``run_name``.
+        RegistryError: The run's registry is corrupt.
+    """
+    if not is_checkpoint_path(checkpoint):
+        registry = open_run(checkpoint_dir, run_name)
+        record = registry.get(checkpoint)
+        return _run_of(registry, checkpoint, record, record.sampler_path)
+    record = find_saved(checkpoint_dir, checkpoint)
+    if record is not None:
+        if run_name and run_name != record.run_name:
+            raise CheckpointNotFoundError(
+                f"{checkpoint} is a checkpoint of run {record.run_name!r}, not of run {run_name!r}; leave out the run"
+            )
+        return _run_of(RunRegistry(checkpoint_dir, record.run_name), checkpoint, record, checkpoint)
+    if run_name:
+        return _run_of(open_run(checkpoint_dir, run_name), checkpoint, None, checkpoint)
+    config = TrainConfig(backend="tinker" if checkpoint.startswith("tinker://") else "local")
+    return ResolvedCheckpoint(checkpoint, None, None, checkpoint, config)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import math
 import os
 import types
@@ -15,6 +16,8 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from sft.errors import UserError
 
 # The seed's configuration names and defaults.
 BASE_MODEL = "Qwen/Qwen3-4B-Instruct-2507"  # Tinker's default model
@@ -41,7 +44,7 @@ Backend = Literal["auto", "local", "tinker"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration value is invalid; the message names the field."""
 
 
@@ -83,7 +86,8 @@ class TrainConfig:
     """Name of the run's folder under ``checkpoint_dir`` and ``log_dir``. ``None``: a timestamp."""
     resume_from: str | None = None
     """Checkpoint name (in ``run_name``, or the latest run) or training-state path (``.../weights/<name>`` or
-    ``tinker://...``, found in whichever run under ``checkpoint_dir`` saved it) to resume training from. The run
+    ``tinker://...``, found in whichever run under ``checkpoint_dir`` saved it; a path no run there registered is
+    refused, since the run's config and data order come from its registry) to resume training from. The run
     continues with its stored config; only the options in ``RESUME_SAFE_FIELDS`` may change."""
     resume: bool = False
     """Resume ``run_name`` (or the latest run) from its last complete checkpoint (bare ``--resume``)."""
@@ -128,6 +132,10 @@ class TrainConfig:
     """How many prompts the local engine generates for at once."""
 
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Not an option: what ``sft.train`` learns about a run beyond its options, kept with the config: ``argv``
+    (the command line, for the printed resume command), ``overrides`` (the options given explicitly, which a
+    resumed run applies over its stored config) and ``resolved`` (what the run decided at its start: model,
+    prompt format, learning rate, dataset hash; stored under ``resolved`` by :meth:`to_dict`)."""
 
     def resolved_backend(self) -> Literal["local", "tinker"]:
         """The backend this run uses, applying the ``auto`` rule (Tinker when credentials are configured)."""
@@ -269,12 +277,18 @@ def tinker_api_key() -> str | None:
         return key
     for env_file in (Path.cwd() / ".env", REPO_ROOT / ".env"):
         if env_file.is_file():
-            from dotenv import dotenv_values
-
-            value = dotenv_values(env_file).get("TINKER_API_KEY")
+            value = dotenv_file(env_file.resolve()).get("TINKER_API_KEY")
             if value:
                 return value
     return None
+
+
+@functools.cache
+def dotenv_file(path: Path) -> dict[str, str | None]:
+    """The values of the ``.env`` file at ``path``, read once per process (the backend is resolved often)."""
+    from dotenv import dotenv_values
+
+    return dict(dotenv_values(path))
 
 
 # What a resumed run may change: how it is run and reported, not what it computes. ``num_steps`` extends (or
@@ -376,8 +390,9 @@ def _parse_bool(text: str) -> bool:
 def add_config_arguments(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
     """Add one ``--field`` option (also spelled ``--field-name``) per :class:`TrainConfig` field."""
     hints = typing.get_type_hints(TrainConfig)
+    options = set(config_field_names()) - set(skip)
     for f in dataclasses.fields(TrainConfig):
-        if f.name == "extra" or f.name in skip:
+        if f.name not in options:
             continue
         parse, choices = _field_parser(hints[f.name])
         names = [f"--{f.name}"]

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sft.errors import UserError
 from sft.reply_format import TOOL_ARG
 
 Category = Literal["calculator", "python_exec", "no_tool"]
@@ -33,7 +34,7 @@ MIN_SKELETON_WORDS = 3
 MAX_NESTING = 100
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError, ValueError):
     """The dataset file is missing, unreadable, or has invalid records. The message lists each problem."""
 
 

@@ -29,14 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sft.checkpoints import CheckpointNotFoundError, RunRegistry, latest_run, resolve_checkpoint
+from sft.checkpoints import (
+    CheckpointNotFoundError,
+    CheckpointRecord,
+    ResolvedCheckpoint,
+    resolve_checkpoint,
+    resolve_run,
+)
 from sft.config import ConfigError, TrainConfig
-from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
+from sft.data_loader import Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_generation_prompt
-from sft.engines.errors import EngineError
+from sft.errors import reports_user_errors
 from sft.metrics import Report, SampleScore, format_report
 from sft.prompt_builder import SYSTEM_PROMPT
-from sft.renderers import RendererError, select_renderer
+from sft.renderers import select_renderer
 from sft.reply_format import reply_json_schema, target_object, to_json
 from sft.sampling import score_completions
 from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
@@ -128,38 +134,13 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError(f"--num_samples: must be positive, got {args.num_samples}")
     if args.untrained and args.compare_base:
         raise ConfigError("--compare_base compares a checkpoint with the untrained base: drop --untrained")
-    path_like = args.checkpoint_name.startswith(("tinker://", "/", ".")) or Path(args.checkpoint_name).is_dir()
-    run_name = args.run
-    sampler_path: str | None
-    if path_like:
-        sampler_path, backend, base_model = args.checkpoint_name, None, None
-        if run_name is None:
-            try:
-                run_name = latest_run(args.checkpoint_dir)
-            except CheckpointNotFoundError:
-                run_name = None
-    elif args.untrained:
+    if args.untrained:
         # The baseline needs only the run (its base model, backend and split), not a saved checkpoint.
-        run_name = run_name or latest_run(args.checkpoint_dir)
-        run_info = RunRegistry(args.checkpoint_dir, run_name).read()
-        sampler_path, backend, base_model = None, run_info["backend"], run_info["base_model"]
+        resolved = resolve_run(args.checkpoint_dir, args.run)
     else:
-        record = resolve_checkpoint(args.checkpoint_name, args.checkpoint_dir, run_name)
-        run_name, sampler_path, backend, base_model = (
-            record.run_name,
-            record.sampler_path,
-            record.backend,
-            record.base_model,
-        )
-    run_config = RunRegistry(args.checkpoint_dir, run_name).config() if run_name else {}
-    cfg = TrainConfig(**{k: v for k, v in run_config.items() if k in TrainConfig.__dataclass_fields__ and k != "extra"})
-    cfg.backend = (
-        args.backend or backend or ("tinker" if str(args.checkpoint_name).startswith("tinker://") else cfg.backend)
-    )
-    for name in ("data_path", "max_new_tokens", "base_url", "device"):
-        if getattr(args, name) is not None:
-            setattr(cfg, name, getattr(args, name))
-    cfg.validate()
+        resolved = resolve_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run)
+    options = ("backend", "data_path", "max_new_tokens", "base_url", "device")
+    cfg = resolved.engine_config(**{name: getattr(args, name) for name in options})
 
     if args.data is not None:
         records = load_dataset(args.data)
@@ -179,13 +160,13 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         problem = python_sandbox_problem()
         if problem:
             raise ConfigError(f"cannot run the predicted python calls: {problem}; or evaluate with --no_execute")
-    if not path_like and not args.untrained and run_name:
-        check_not_expired(args.checkpoint_name, RunRegistry(args.checkpoint_dir, run_name).read(), run_config)
+    if resolved.record is not None:
+        check_not_expired(resolved.record, cfg)
 
     service = create_service_client(cfg)
     status = "errored"
     try:
-        result = await _evaluate_with(service, args, cfg, run_name, run_config, sampler_path, base_model, chosen)
+        result = await _evaluate_with(service, args, cfg, resolved, chosen)
         status = "success"
         return result
     finally:
@@ -194,7 +175,7 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.to_thread(close, status)
 
 
-def check_not_expired(name: str, registry: dict[str, Any], run_config: dict[str, Any]) -> None:
+def check_not_expired(record: CheckpointRecord, cfg: TrainConfig) -> None:
     """Stop with a clear message when a Tinker checkpoint was saved with a TTL that has run out.
 
     Raises:
@@ -202,16 +183,14 @@ def check_not_expired(name: str, registry: dict[str, Any], run_config: dict[str,
     """
     from datetime import UTC, datetime, timedelta
 
-    entry = registry.get("checkpoints", {}).get(name) or {}
-    ttl = run_config.get("final_checkpoint_ttl_s" if name == "final_checkpoint" else "checkpoint_ttl_s")
-    saved_at = entry.get("saved_at")
-    if registry.get("backend") != "tinker" or not ttl or not saved_at:
+    ttl = cfg.ttl_for(record.name)
+    if record.backend != "tinker" or not ttl or not record.saved_at:
         return
-    expires = datetime.fromisoformat(saved_at) + timedelta(seconds=int(ttl))
+    expires = datetime.fromisoformat(record.saved_at) + timedelta(seconds=ttl)
     if expires < datetime.now(UTC):
         raise CheckpointNotFoundError(
-            f"checkpoint {name!r} of run {registry.get('run_name')!r} was saved on Tinker on {saved_at} with a TTL of "
-            f"{int(ttl) // 3600} h, so the service deleted it on {expires.isoformat(timespec='seconds')}. Evaluate "
+            f"checkpoint {record.name!r} of run {record.run_name!r} was saved on Tinker on {record.saved_at} with a "
+            f"TTL of {ttl // 3600} h, so the service deleted it on {expires.isoformat(timespec='seconds')}. Evaluate "
             "a checkpoint that is kept (final_checkpoint has no TTL by default) or train again."
         )
 
@@ -220,12 +199,10 @@ async def _evaluate_with(
     service: Any,
     args: argparse.Namespace,
     cfg: TrainConfig,
-    run_name: str | None,
-    run_config: dict[str, Any],
-    sampler_path: str | None,
-    base_model: str | None,
+    resolved: ResolvedCheckpoint,
     chosen: Sequence[Sample],
 ) -> dict[str, Any]:
+    run_name, sampler_path, base_model = resolved.run_name, resolved.sampler_path, resolved.base_model
     model = base_model or cfg.resolved_base_model()
     check_sampleable = getattr(service, "check_sampleable", None)  # Tinker: a retired model cannot be sampled
     if args.untrained:
@@ -236,7 +213,7 @@ async def _evaluate_with(
     else:
         label = f"{args.checkpoint_name} ({sampler_path})"
         if check_sampleable is not None and base_model is not None:
-            check_sampleable(base_model, f"{args.checkpoint_name} of run {run_name}")
+            check_sampleable(base_model, resolved.describe())
         sampling_client = await service.create_sampling_client(model_path=sampler_path)
     constrain = getattr(sampling_client, "constrained", None)
     if args.constrained and constrain is None:
@@ -246,10 +223,7 @@ async def _evaluate_with(
         )
     tokenizer = sampling_client.get_tokenizer()
     # The prompt format the run trained with (checked again against this tokenizer's template).
-    trained_with = (run_config.get("resolved") or {}).get("renderer") if run_config else None
-    choice = select_renderer(
-        sampling_client.get_base_model(), tokenizer, SYSTEM_PROMPT, requested=trained_with or "auto"
-    )
+    choice = select_renderer(sampling_client.get_base_model(), tokenizer, SYSTEM_PROMPT, requested=resolved.renderer)
     logger.info("prompt format: %s", choice.note)
 
     async def scored(client: Any) -> Scored:
@@ -411,15 +385,11 @@ def markdown_summary(
     return "\n".join(lines) + "\n"
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     setup_logging()
-    args = parse_args(argv)
-    try:
-        asyncio.run(evaluate(args))
-    except (CheckpointNotFoundError, DatasetError, ConfigError, FileNotFoundError, EngineError, RendererError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    asyncio.run(evaluate(parse_args(argv)))
     return 0
 
 

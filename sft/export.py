@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sft.checkpoints import CheckpointNotFoundError, RunRegistry, resolve_checkpoint
-from sft.engines.models import BUNDLED_PREFIX, ModelNotFoundError, bundled_gguf_path, load_model
+from sft.checkpoints import resolve_checkpoint, resolve_run
+from sft.engines.models import BUNDLED_PREFIX, bundled_gguf_path, load_model
+from sft.errors import UserError, reports_user_errors
 from sft.utils import atomic_directory, quiet_libraries
 
 logger = logging.getLogger("sft.export")
@@ -48,7 +49,7 @@ TINKER_HOWTO = (
 )
 
 
-class ExportError(RuntimeError):
+class ExportError(UserError, RuntimeError):
     """The checkpoint cannot be exported as asked; the message says why and what to do."""
 
 
@@ -71,34 +72,25 @@ def resolve_adapter(
         ExportError: A Tinker checkpoint (with the steps that bring it here), or a folder without an adapter.
         CheckpointNotFoundError: The name is not in the run's registry.
     """
-    path = Path(checkpoint)
-    if checkpoint.startswith(("/", ".")) or path.is_dir():
-        if not (path / "adapter_config.json").is_file():
-            raise ExportError(f"{path}: not a LoRA adapter folder (no adapter_config.json)")
-        engine = path / ENGINE_FILE
-        base = base_model or (
-            json.loads(engine.read_text(encoding="utf-8"))["base_model"] if engine.is_file() else None
-        )
-        if base is None:
-            raise ExportError(f"{path}: says nothing about its base model; give --base_model")
-        return AdapterSource(path, base)
-    if checkpoint.startswith("tinker://"):
-        raise ExportError(
-            TINKER_HOWTO.format(what=checkpoint, state="<its tinker://.../weights/<name> path>", base="<base model>")
-        )
-    record = resolve_checkpoint(checkpoint, checkpoint_dir, run)
-    sampler = record.sampler_path or ""
-    if record.backend == "tinker" or sampler.startswith("tinker://"):
-        raise ExportError(
-            TINKER_HOWTO.format(
-                what=f"{record.name} of run {record.run_name}",
-                state=record.state_path or "<state path>",
-                base=base_model or record.base_model,
-            )
-        )
-    if not sampler or not (Path(sampler) / "adapter_config.json").is_file():
-        raise ExportError(f"{record.name} of run {record.run_name}: its sampler folder {sampler!r} has no adapter")
-    return AdapterSource(Path(sampler), base_model or record.base_model, record.run_name, record.name)
+    resolved = resolve_checkpoint(checkpoint, checkpoint_dir, run)
+    record = resolved.record
+    sampler = resolved.sampler_path or ""
+    if resolved.config.backend == "tinker" or sampler.startswith("tinker://"):
+        state = (record.state_path if record else None) or "<its tinker://.../weights/<name> path>"
+        base = base_model or resolved.base_model or "<base model>"
+        raise ExportError(TINKER_HOWTO.format(what=resolved.describe(), state=state, base=base))
+    adapter = Path(sampler)
+    if not sampler or not (adapter / "adapter_config.json").is_file():
+        if record is None:
+            raise ExportError(f"{adapter}: not a LoRA adapter folder (no adapter_config.json)")
+        raise ExportError(f"{resolved.describe()}: its sampler folder {sampler!r} has no adapter")
+    engine = adapter / ENGINE_FILE
+    base = base_model or resolved.base_model
+    if base is None and engine.is_file():
+        base = json.loads(engine.read_text(encoding="utf-8"))["base_model"]
+    if base is None:
+        raise ExportError(f"{adapter}: says nothing about its base model; give --base_model")
+    return AdapterSource(adapter, base, resolved.run_name, record.name if record else None)
 
 
 def merge_adapter(source: AdapterSource) -> tuple[Any, Any]:
@@ -338,10 +330,7 @@ def renderer_for(source: AdapterSource, tokenizer: Any, checkpoint_dir: str | Pa
     from sft.prompt_builder import SYSTEM_PROMPT
     from sft.renderers import select_renderer
 
-    trained_with = "auto"
-    if source.run_name:
-        run_config = RunRegistry(checkpoint_dir, source.run_name).config()
-        trained_with = (run_config.get("resolved") or {}).get("renderer") or "auto"
+    trained_with = resolve_run(checkpoint_dir, source.run_name).renderer if source.run_name else "auto"
     return select_renderer(source.base_model, tokenizer, SYSTEM_PROMPT, requested=trained_with).renderer
 
 
@@ -350,9 +339,7 @@ def validation_prompts(source: AdapterSource, checkpoint_dir: str | Path, n: int
     from sft.config import TrainConfig
     from sft.data_loader import load_dataset, select_validation_samples, split_dataset
 
-    run_config = RunRegistry(checkpoint_dir, source.run_name).config() if source.run_name else {}
-    fields = {k: v for k, v in run_config.items() if k in TrainConfig.__dataclass_fields__ and k != "extra"}
-    cfg = TrainConfig(**fields)
+    cfg = resolve_run(checkpoint_dir, source.run_name).config if source.run_name else TrainConfig()
     _, validation = split_dataset(load_dataset(cfg.data_path), cfg.validation_fraction, cfg.seed)
     return [s.prompt for s in select_validation_samples(validation, n, cfg.seed)]
 
@@ -393,6 +380,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     parser = argparse.ArgumentParser(prog="python -m sft.export", description=__doc__.split("\n\n")[0])
@@ -408,11 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="write the result (and the comparison) as JSON here")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     args = parser.parse_args(argv)
-    try:
-        result = export(args)
-    except (ExportError, CheckpointNotFoundError, ModelNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    result = export(args)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.check and result["check"]["same"] != result["check"]["total"]:

@@ -28,11 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sft.config import DATA_PATH, MAX_LENGTH, TrainConfig
-from sft.data_loader import CATEGORIES, DatasetError, Sample, load_dataset
+from sft.config import DATA_PATH, MAX_LENGTH, ConfigError, TrainConfig
+from sft.data_loader import CATEGORIES, Sample, load_dataset
 from sft.datum_builder import SequenceTooLongError, build_datum, build_generation_prompt
+from sft.errors import reports_user_errors
 from sft.prompt_builder import SYSTEM_PROMPT, render_instruction
-from sft.renderers import Renderer, RendererError, select_renderer
+from sft.renderers import Renderer, select_renderer
 from sft.utils import quiet_libraries
 
 GREEN, GREY, BOLD, RESET = "\033[42;30m", "\033[2m", "\033[1m", "\033[0m"
@@ -169,25 +170,25 @@ def select(
     """The samples asked for: by dataset index or id, else the first ``n`` of ``category``, else ``n`` of each.
 
     Raises:
-        IndexError: An index is out of range.
-        KeyError: An id is not in the dataset.
+        ConfigError: An index is out of range, or an id is not in the dataset.
     """
     if indices or ids:
         chosen = []
         for i in indices:
             if not -len(samples) <= i < len(samples):
-                raise IndexError(f"--index {i}: the dataset has {len(samples)} samples (0..{len(samples) - 1})")
+                raise ConfigError(f"--index {i}: the dataset has {len(samples)} samples (0..{len(samples) - 1})")
             chosen.append(samples[i])
         by_id = {s.id: s for s in samples}
         for sample_id in ids:
             if sample_id not in by_id:
-                raise KeyError(f"--id {sample_id!r}: no such sample")
+                raise ConfigError(f"--id {sample_id!r}: no such sample")
             chosen.append(by_id[sample_id])
         return chosen
     categories = [category] if category else list(CATEGORIES)
     return [s for c in categories for s in [s for s in samples if s.category == c][:n]]
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     parser = argparse.ArgumentParser(prog="python -m sft.inspect", description=__doc__.split("\n\n")[0])
@@ -204,17 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     args = parser.parse_args(argv)
 
-    from sft.engines.models import ModelNotFoundError, load_tokenizer
+    from sft.engines.models import load_tokenizer
 
     base_model = args.base_model or TrainConfig(backend="local").resolved_base_model()
-    try:
-        samples = load_dataset(args.data_path)
-        chosen = select(samples, args.index, args.id, args.category, args.n)
-        tokenizer = load_tokenizer(base_model)
-        renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=args.renderer).renderer
-    except (DatasetError, FileNotFoundError, IndexError, KeyError, ModelNotFoundError, RendererError) as exc:
-        print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
-        return 2
+    samples = load_dataset(args.data_path)
+    chosen = select(samples, args.index, args.id, args.category, args.n)
+    tokenizer = load_tokenizer(base_model)
+    renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=args.renderer).renderer
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     items = [inspect_sample(s, tokenizer, renderer, args.max_length) for s in chosen]
     for item in items:

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sft.checkpoints import CheckpointNotFoundError, latest_run
+from sft.checkpoints import latest_run
+from sft.errors import UserError, reports_user_errors
 from sft.metrics import wilson_interval
 from sft.utils import atomic_write_bytes
 
@@ -33,7 +34,7 @@ RATES = (
 )
 
 
-class PlotError(ValueError):
+class PlotError(UserError, ValueError):
     """The run has no metrics to plot, or its metrics file is unreadable."""
 
 
@@ -119,6 +120,7 @@ def plot_run(run: str, log_dir: str | Path = "logs", out: str | Path | None = No
     return plot_metrics(rows, Path(out) if out else run_dir / CURVES_FILE, f"run {run}", samples)
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sft.plot", description=__doc__.split("\n\n")[0])
     parser.add_argument("run", nargs="?", default=None, help="run name (default: the latest run)")
@@ -126,12 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--checkpoint_dir", default="checkpoints", help="where the latest run is looked up")
     parser.add_argument("--out", default=None, help=f"PNG to write (default: logs/<run>/{CURVES_FILE})")
     args = parser.parse_args(argv)
-    try:
-        run = args.run or latest_run(args.checkpoint_dir)
-        path = plot_run(run, args.log_dir, args.out)
-    except (PlotError, CheckpointNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    path = plot_run(args.run or latest_run(args.checkpoint_dir), args.log_dir, args.out)
     print(f"curves written to {path}")
     return 0
 

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sft.errors import UserError
+
 logger = logging.getLogger(__name__)
 
 IM_START = "<|im_start|>"
@@ -43,7 +45,7 @@ PROBE_USER = "What is 17 * 23? "
 PROBE_REPLY = '{"tool": "calculator", "args": {"expression": "17 * 23"}}'
 
 
-class RendererError(ValueError):
+class RendererError(UserError, ValueError):
     """No supported renderer fits the model, or the chosen one disagrees with the model's chat template."""
 
 

@@ -9,7 +9,7 @@ project's tools when asked.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinker import types
 
@@ -17,6 +17,9 @@ from sft.data_loader import Sample
 from sft.datum_builder import build_generation_prompt
 from sft.metrics import Report, SampleScore, score_sample, summarize
 from sft.renderers import CHATML, Renderer
+
+if TYPE_CHECKING:
+    from sft.checkpoints import ResolvedCheckpoint
 
 
 def stop_token_ids(tokenizer: Any, renderer: Renderer = CHATML) -> list[int]:
@@ -92,3 +95,24 @@ async def score_completions(
     run, match = tool_functions() if execute else (None, None)
     scores = [score_sample(s, c, run, match) for s, c in zip(samples, completions)]
     return summarize(scores), scores
+
+
+async def open_sampler(service: Any, checkpoint: ResolvedCheckpoint) -> tuple[Any, Renderer]:
+    """``checkpoint``'s sampling client on ``service``, and the prompt format its run trained with (checked
+    against the tokenizer's chat template).
+
+    Raises:
+        EngineError: The service cannot load it (Tinker: its base model is retired, the path is of another kind).
+        RendererError: The run's prompt format does not match the tokenizer's template.
+    """
+    from sft.prompt_builder import SYSTEM_PROMPT
+    from sft.renderers import select_renderer
+
+    check_sampleable = getattr(service, "check_sampleable", None)  # Tinker retires models
+    if check_sampleable is not None and checkpoint.base_model is not None:
+        check_sampleable(checkpoint.base_model, checkpoint.describe())
+    sampling_client = await service.create_sampling_client(model_path=checkpoint.sampler_path)
+    tokenizer = sampling_client.get_tokenizer()
+    base_model = checkpoint.base_model or sampling_client.get_base_model()
+    renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=checkpoint.renderer).renderer
+    return sampling_client, renderer

@@ -44,14 +44,11 @@ from typing import Any
 
 from tinker import types
 
-from sft.checkpoints import CheckpointNotFoundError, RunRegistry, resolve_checkpoint
-from sft.config import TrainConfig
+from sft.checkpoints import resolve_checkpoint
 from sft.datum_builder import build_generation_prompt
-from sft.engines.errors import EngineError
-from sft.prompt_builder import SYSTEM_PROMPT
-from sft.renderers import RendererError, select_renderer
+from sft.errors import reports_user_errors
 from sft.reply_format import TOOL_ARG, parse_reply
-from sft.sampling import decode_completion, greedy_params, stop_token_ids
+from sft.sampling import decode_completion, greedy_params, open_sampler, stop_token_ids
 from sft.utils import quiet_libraries
 
 KNOWN_TOOLS = tuple(TOOL_ARG)  # ("calculator", "python")
@@ -249,25 +246,14 @@ class ChatModel:
 
 
 async def open_checkpoint(checkpoint: str, checkpoint_dir: str, run: str | None, device: str | None) -> ChatModel:
-    """The checkpoint's sampling client on the run's engine (names resolved as ``sft.chat`` resolves them)."""
+    """The checkpoint's sampling client on the run's engine (resolved as every command resolves it)."""
     from sft.engines import create_service_client
 
-    record = resolve_checkpoint(checkpoint, checkpoint_dir, run)
-    run_config = RunRegistry(checkpoint_dir, record.run_name).config()
-    cfg = TrainConfig(backend=record.backend)  # type: ignore[arg-type]
-    if record.backend == "tinker" and run_config.get("base_url"):
-        cfg.base_url = run_config["base_url"]
-    if device:
-        cfg.device = device
-    service = create_service_client(cfg)
-    check_sampleable = getattr(service, "check_sampleable", None)  # Tinker retires models
-    if check_sampleable is not None:
-        check_sampleable(record.base_model, f"{record.name} of run {record.run_name}")
-    sampling_client = await service.create_sampling_client(model_path=record.sampler_path)
-    trained_with = (run_config.get("resolved") or {}).get("renderer") or "auto"
-    tokenizer = sampling_client.get_tokenizer()
-    renderer = select_renderer(record.base_model, tokenizer, SYSTEM_PROMPT, requested=trained_with).renderer
-    return ChatModel(sampling_client, renderer, f"{record.run_name}/{record.name}", service)
+    resolved = resolve_checkpoint(checkpoint, checkpoint_dir, run)
+    service = create_service_client(resolved.engine_config(device=device))
+    sampling_client, renderer = await open_sampler(service, resolved)
+    model_id = f"{resolved.run_name}/{resolved.record.name}" if resolved.record else resolved.given
+    return ChatModel(sampling_client, renderer, model_id, service)
 
 
 # -- HTTP ------------------------------------------------------------------------------------------------------
@@ -411,6 +397,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     args = parse_args(argv)
@@ -422,11 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_max_tokens=args.max_tokens,
         max_tokens_limit=max(args.max_tokens, Limits.max_tokens_limit),
     )
-    try:
-        model = asyncio.run(open_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run, args.device))
-    except (CheckpointNotFoundError, EngineError, RendererError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    model = asyncio.run(open_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run, args.device))
     server = ChatServer((args.host, args.port), model, limits, args.execute)
     host, port = server.server_address[:2]
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())

@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import logging
 import math
-import os
 import shlex
 import signal
 import sys
@@ -45,15 +44,15 @@ from tinker import types
 from sft.checkpoints import (
     CheckpointNotFoundError,
     CheckpointRecord,
-    RunBusyError,
     RunExistsError,
     RunRegistry,
     clean_incomplete_writes,
     find_state,
     hold_run,
+    is_checkpoint_path,
     last_complete,
-    latest_run,
     make_durable,
+    open_run,
     release_run,
     run_exists_message,
 )
@@ -68,12 +67,13 @@ from sft.config import (
     resume_conflicts,
     stored_config,
 )
-from sft.data_loader import DatasetError, load_dataset, select_validation_samples, split_dataset
+from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
 from sft.datum_builder import build_datums, datum_weight, tokenize_sample
-from sft.engines import create_service_client
+from sft.engines import EngineFuture, ModelCatalog, ServiceClient, TrainingClient, create_service_client
 from sft.engines.errors import EngineError
+from sft.errors import reports_user_errors
 from sft.prompt_builder import SYSTEM_PROMPT
-from sft.renderers import Renderer, RendererError, renderer_for_name, select_renderer
+from sft.renderers import Renderer, renderer_for_name, select_renderer
 from sft.sampling import score_completions
 from sft.utils import (
     append_jsonl,
@@ -117,7 +117,7 @@ def batch_indices(step: int, batch_size: int, num_examples: int, seed: int) -> l
 
 
 async def save_checkpoint(
-    training_client: Any, registry: RunRegistry, name: str, step: int, ttl_seconds: int | None = None
+    training_client: TrainingClient, registry: RunRegistry, name: str, step: int, ttl_seconds: int | None = None
 ) -> None:
     """Save state (for resume) and sampler weights (for evaluation), then record both paths.
 
@@ -135,7 +135,7 @@ async def save_checkpoint(
 
 
 async def validate(
-    training_client: Any, tokenizer: Any, samples: Sequence[Any], cfg: TrainConfig, renderer: Renderer
+    training_client: TrainingClient, tokenizer: Any, samples: Sequence[Sample], cfg: TrainConfig, renderer: Renderer
 ) -> dict[str, float]:
     """Sample the held-out prompts with the current weights and compute the seed's three rates."""
     sampling_client = await training_client.save_weights_and_get_sampling_client()
@@ -296,7 +296,7 @@ def command_line(cfg: TrainConfig, drop: Sequence[str] = (), add: Sequence[str] 
     return shlex.join(["python", "-m", "sft.train", *kept, *add])
 
 
-def resolve_tinker_model(cfg: TrainConfig, service: Any) -> tuple[str, str | None]:
+def resolve_tinker_model(cfg: TrainConfig, service: ModelCatalog) -> tuple[str, str | None]:
     """The model a Tinker run trains, and a notice when it is not the one asked for.
 
     The seed's default model (``BASE_MODEL``) was retired by Tinker. When the user did not name a model and the
@@ -322,7 +322,7 @@ def resolve_tinker_model(cfg: TrainConfig, service: Any) -> tuple[str, str | Non
     supported = [m for m in offered if renderer_for_name(m)[0] is not None]
     # The replacement, else a model whose name this project knows, else whatever is offered (its chat template
     # then decides whether it can be used).
-    suggestion = REPLACEMENT_MODEL if REPLACEMENT_MODEL in offered else (supported or offered or [None])[0]
+    suggestion = REPLACEMENT_MODEL if REPLACEMENT_MODEL in offered else next(iter(supported or offered), None)
     why = "(Tinker retires models; this one was retired on 2026-06-12)" if asked == BASE_MODEL else ""
     message = f"Tinker at {service.base_url} does not offer the base model {asked!r} {why}".rstrip() + ". "
     message += (
@@ -391,7 +391,7 @@ class Window:
             self.grad_norms.append(grad_norm)
 
 
-def grad_norm_of(optim: Any) -> float | None:
+def grad_norm_of(optim: types.OptimStepResponse | None) -> float | None:
     """The gradient norm an optim_step reports (before clipping), whatever the engine calls it."""
     metrics = getattr(optim, "metrics", None) or {}
     for key, value in metrics.items():
@@ -400,7 +400,7 @@ def grad_norm_of(optim: Any) -> float | None:
     return None
 
 
-def write_prompt_example(path: Path, datum_sample: Any, tokenizer: Any, renderer: Renderer, base_model: str) -> None:
+def write_prompt_example(path: Path, datum_sample: Sample, tokenizer: Any, renderer: Renderer, base_model: str) -> None:
     """Record one training example exactly as sent (tokens, weights, text) so anyone can check the prompt format."""
     tok = tokenize_sample(datum_sample, tokenizer, renderer)
     atomic_write_json(
@@ -429,7 +429,7 @@ async def train(cfg: TrainConfig) -> dict[str, Any]:
     task = asyncio.current_task()
     if task is not None:
         stop.install(task)
-    services: list[Any] = []
+    services: list[ServiceClient] = []
     status = "errored"
     try:
         result = await _train(cfg, stop, services)
@@ -461,7 +461,7 @@ def resolve_resume(cfg: TrainConfig) -> tuple[RunRegistry, CheckpointRecord | No
         RunExistsError: A new run would reuse a registered run's name.
     """
     wanted = cfg.resume_from
-    if wanted and (wanted.startswith("tinker://") or "/" in wanted or os.sep in wanted):
+    if wanted and is_checkpoint_path(wanted):
         record = find_state(cfg.checkpoint_dir, wanted)
         if record is None:
             raise CheckpointNotFoundError(
@@ -476,10 +476,8 @@ def resolve_resume(cfg: TrainConfig) -> tuple[RunRegistry, CheckpointRecord | No
         cfg.run_name = record.run_name
         return RunRegistry(cfg.checkpoint_dir, record.run_name), record
     if wanted or cfg.resume:
-        cfg.run_name = cfg.run_name or latest_run(cfg.checkpoint_dir)
-        registry = RunRegistry(cfg.checkpoint_dir, cfg.run_name)
-        if not registry.exists():
-            raise CheckpointNotFoundError(f"run {cfg.run_name!r} has no checkpoint registry to resume from")
+        registry = open_run(cfg.checkpoint_dir, cfg.run_name)
+        cfg.run_name = registry.run_name
         if wanted:
             return registry, registry.get(wanted)
         records = registry.records()
@@ -546,7 +544,7 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> dict[str, Any]:
+async def _train(cfg: TrainConfig, stop: StopRequest, services: list[ServiceClient]) -> dict[str, Any]:
     # -- where this run writes, and where it resumes from ----------------------------------------------------------
     # Nothing is registered (LATEST, the stored config) until data, config and resume state have been checked.
     registry, asked = resolve_resume(cfg)
@@ -571,7 +569,7 @@ async def _train(cfg: TrainConfig, stop: StopRequest, services: list[Any]) -> di
 async def _train_run(
     cfg: TrainConfig,
     stop: StopRequest,
-    services: list[Any],
+    services: list[ServiceClient],
     registry: RunRegistry,
     resume: CheckpointRecord | None,
     notes: list[str],
@@ -605,7 +603,7 @@ async def _train_run(
     resolved["dataset_sha256"] = dataset_sha256
     if resume is not None:
         base_model = resume.base_model
-    elif backend == "tinker":
+    elif isinstance(service, ModelCatalog):  # Tinker: the default model may have been retired
         base_model, notice = resolve_tinker_model(cfg, service)
         if notice:
             resolved.update(requested_base_model=BASE_MODEL, base_model_notice=notice)
@@ -615,6 +613,7 @@ async def _train_run(
         base_model = cfg.resolved_base_model()
     resolved["base_model"] = base_model
     if resume is not None:
+        assert resume.state_path is not None  # last_complete() returns only checkpoints with a saved state
         training_client = await service.create_training_client_from_state_with_optimizer(resume.state_path)
         start_step = resume.step
         restored_step = getattr(training_client, "step", start_step)
@@ -634,7 +633,7 @@ async def _train_run(
     # The prompt format is the model's own; a resumed run keeps the one it was started with.
     stored = (cfg.extra.get("resolved") or {}).get("renderer") if resume is not None else None
     requested = cfg.renderer if cfg.renderer != "auto" or not stored else stored
-    offered = service.usable_models() if hasattr(service, "usable_models") else ()
+    offered = service.usable_models() if isinstance(service, ModelCatalog) else ()
     choice = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=requested, offered=offered)
     renderer = choice.renderer
     resolved.update(renderer=renderer.name, renderer_check=choice.note)
@@ -667,12 +666,12 @@ async def _train_run(
 async def _loop(
     cfg: TrainConfig,
     stop: StopRequest,
-    training_client: Any,
+    training_client: TrainingClient,
     tokenizer: Any,
     renderer: Renderer,
     registry: RunRegistry,
     datums: Sequence[types.Datum],
-    held_out: Sequence[Any],
+    held_out: Sequence[Sample],
     start_step: int,
 ) -> dict[str, Any]:
     """The steps. Step s's forward_backward may be submitted while step s-1 is still running (submit-ahead), but a
@@ -681,13 +680,13 @@ async def _loop(
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    peak_lr = cfg.resolved_learning_rate(registry.read()["base_model"])
+    peak_lr = cfg.resolved_learning_rate(registry.base_model())
     log_dir = Path(cfg.log_dir) / registry.run_name
     metrics_path = log_dir / "metrics.jsonl"
     run_start = time.perf_counter()
     last: dict[str, Any] = {}
     window = Window()
-    pending: dict[int, Any] = {}
+    pending: dict[int, tuple[EngineFuture[types.ForwardBackwardOutput], list[types.Datum]]] = {}
     last_saved_step = start_step
 
     def batch_for(step: int) -> list[types.Datum]:
@@ -761,7 +760,7 @@ async def _loop(
         progress.close()
         console.close()
 
-    if start_step < cfg.num_steps or not registry.read()["checkpoints"].get("final_checkpoint"):
+    if start_step < cfg.num_steps or not registry.has("final_checkpoint"):
         final = max(start_step, cfg.num_steps)
         await save_checkpoint(training_client, registry, "final_checkpoint", final, cfg.ttl_for("final_checkpoint"))
     logger.info("run %s finished in %.0f s", registry.run_name, time.perf_counter() - run_start)
@@ -780,7 +779,9 @@ def write_curves(run_name: str, log_dir: str) -> None:
         logger.warning("no curves for run %s: %s", run_name, exc)
 
 
-def log_window(cfg: TrainConfig, window: Window, done: int, lr: float, optim: Any, run_start: float) -> dict[str, Any]:
+def log_window(
+    cfg: TrainConfig, window: Window, done: int, lr: float, optim: types.OptimStepResponse | None, run_start: float
+) -> dict[str, Any]:
     """The metrics line for the steps since the last one."""
     row: dict[str, Any] = {
         "step": done,
@@ -797,17 +798,22 @@ def log_window(cfg: TrainConfig, window: Window, done: int, lr: float, optim: An
         if cfg.grad_clip_norm > 0:
             clipped = sum(norm > cfg.grad_clip_norm for norm in window.grad_norms)
             row["optim/clipped_fraction"] = clipped / len(window.grad_norms)
-    if optim is not None and getattr(optim, "metrics", None):
+    if optim is not None and optim.metrics:
         row.update({f"optim/{k}": v for k, v in optim.metrics.items()})
     return row
 
 
 async def _stopped(
-    cfg: TrainConfig, training_client: Any, registry: RunRegistry, done: int, last_saved_step: int, stop: StopRequest
+    cfg: TrainConfig,
+    training_client: TrainingClient,
+    registry: RunRegistry,
+    done: int,
+    last_saved_step: int,
+    stop: StopRequest,
 ) -> TrainingStopped:
     """Save a checkpoint of the ``done`` steps applied (unless one exists) and say how to resume."""
     name = f"checkpoint_step_{done}"
-    if done > 0 and (done > last_saved_step or not _has_checkpoint(registry, name)):
+    if done > 0 and (done > last_saved_step or not registry.has(name)):
         await save_checkpoint(training_client, registry, name, done, cfg.ttl_for(name))
     if done == 0:
         return TrainingStopped(
@@ -825,23 +831,19 @@ async def _stopped(
     )
 
 
-def _has_checkpoint(registry: RunRegistry, name: str) -> bool:
-    return bool(registry.exists() and registry.read()["checkpoints"].get(name))
-
-
 def _stopped_at_once(cfg: TrainConfig, registry: RunRegistry) -> str:
     """What to say when a second Ctrl-C stopped the run without saving."""
-    checkpoints = registry.read()["checkpoints"] if registry.exists() else {}
-    resumable = {n: c for n, c in checkpoints.items() if c.get("state_path")}
+    resumable = [r for r in (registry.records() if registry.exists() else []) if r.state_path]
     if not resumable:
         return "stopped at once; no checkpoint of this run was saved. Start again with the same command."
-    name = max(resumable, key=lambda n: resumable[n]["step"])
+    name = resumable[0].name  # the latest
     resume = command_line(
         cfg, drop=["run_name", "resume_from", "resume"], add=["--run_name", registry.run_name, "--resume_from", name]
     )
     return f"stopped at once; the step in flight was not saved. Last checkpoint: {name}. Resume with:\n  {resume}"
 
 
+@reports_user_errors
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     setup_logging()
@@ -855,18 +857,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingStopped as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CODES.get(signal.Signals(exc.signum), 130)
-    except (
-        DatasetError,
-        ConfigError,
-        CheckpointNotFoundError,
-        RunExistsError,
-        RunBusyError,
-        FileNotFoundError,
-        EngineError,
-        RendererError,
-    ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     return 0
 
 

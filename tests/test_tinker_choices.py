@@ -17,6 +17,8 @@ from sft.config import (
     REPLACEMENT_MODEL,
     ConfigError,
     TrainConfig,
+    dotenv_file,
+    tinker_api_key,
     tinker_credentials_source,
     tinker_learning_rate,
 )
@@ -55,6 +57,16 @@ def test_auto_backend_honours_the_key_saved_by_tinker_login(no_credentials: Path
 def test_auto_backend_honours_a_credential_command(no_credentials: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TINKER_CREDENTIAL_CMD", "echo tml-from-a-command")
     assert TrainConfig().resolved_backend() == "tinker"
+
+
+def test_a_key_in_dotenv_selects_tinker_and_the_file_is_read_once(no_credentials: Path) -> None:
+    env_file = Path.cwd() / ".env"
+    env_file.write_text("TINKER_API_KEY=tml-from-dotenv\n", encoding="utf-8")
+    reads = dotenv_file.cache_info().misses
+    for _ in range(5):
+        assert TrainConfig().validate().resolved_backend() == "tinker"
+        assert tinker_api_key() == "tml-from-dotenv"
+    assert dotenv_file.cache_info().misses == reads + 1
 
 
 def test_the_learning_rate_follows_the_model_and_the_square_root_of_the_batch() -> None:

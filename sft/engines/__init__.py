@@ -1,18 +1,27 @@
 """Engines: the Tinker service and a local PyTorch engine, both with Tinker's client surface.
 
 ``create_service_client`` is the one place that chooses between them; ``sft.train`` and ``sft.evaluate`` only
-see the service, training and sampling clients it returns.
+see the service, training and sampling clients it returns (typed by :mod:`sft.engines.protocols`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sft.config import TrainConfig
+from sft.engines.protocols import EngineFuture, ModelCatalog, SamplingClient, ServiceClient, TrainingClient
+
+__all__ = [
+    "EngineFuture",
+    "ModelCatalog",
+    "SamplingClient",
+    "ServiceClient",
+    "TrainingClient",
+    "create_service_client",
+]
 
 
-def create_service_client(config: TrainConfig, save_root: str | Path | None = None) -> Any:
+def create_service_client(config: TrainConfig, save_root: str | Path | None = None) -> ServiceClient:
     """The service client of the configured backend.
 
     Args:

@@ -96,7 +96,7 @@ def _wrap_lora(model: torch.nn.Module, spec: LoraSpec, seed: int | None) -> Any:
         torch.manual_seed(seed)
     config = LoraConfig(
         r=spec.rank,
-        lora_alpha=spec.alpha,
+        lora_alpha=spec.alpha,  # type: ignore[arg-type]  # PEFT annotates an int; a float scale works
         target_modules=spec.target_modules,
         lora_dropout=0.0,
         bias="none",
@@ -238,7 +238,7 @@ def _adamw(params: list[torch.nn.Parameter]) -> torch.optim.AdamW:
     """AdamW with PyTorch's fused kernel where the device has one (one pass over each tensor instead of a dozen
     elementwise ops per parameter list: about half the optimizer's time for our ~400 LoRA tensors on a CPU), else
     the default multi-tensor implementation. Same update either way, to float32 rounding."""
-    hyper = {"lr": 1e-4, "betas": (0.9, 0.95), "eps": 1e-12, "weight_decay": 0.0}
+    hyper: dict[str, Any] = {"lr": 1e-4, "betas": (0.9, 0.95), "eps": 1e-12, "weight_decay": 0.0}
     try:
         return torch.optim.AdamW(params, fused=True, **hyper)
     except (RuntimeError, ValueError):  # a device or dtype without the fused kernel
@@ -495,7 +495,7 @@ class LocalServiceClient:
 
         def restore(model: Any) -> Any:
             peft_model = _wrap_lora(model, spec, seed=None)
-            result = set_peft_model_state_dict(peft_model, load_file(str(state_dir / ADAPTER_WEIGHTS)))
+            result: Any = set_peft_model_state_dict(peft_model, load_file(str(state_dir / ADAPTER_WEIGHTS)))
             if getattr(result, "unexpected_keys", None):
                 raise LocalEngineError(f"{state_dir}: adapter has unexpected tensors {result.unexpected_keys[:3]}")
             return peft_model

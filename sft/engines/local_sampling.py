@@ -27,7 +27,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -55,6 +55,8 @@ SPECULATE_MAX_DRAFT = 8
 BUFFER_SPARE = 64
 # Waiting rows join a running batch when it has shrunk to this fraction of ``max_batch``.
 REFILL_FRACTION = 0.5
+
+StopReason = Literal["length", "stop"]
 
 
 @dataclass
@@ -361,8 +363,9 @@ class LocalSamplingClient:
             positions[i, width - own :] = torch.arange(shared, len(p))
         cache = DynamicCache(config=r.model.config)
         if plain:  # full-attention layers: give them room to grow in place
-            cache.layers = [_BufferedLayer() for _ in cache.layers]
-        for layer, (keys, values) in zip(cache.layers, prefix or []):
+            cache.layers = [_BufferedLayer() for _ in cache.layers]  # type: ignore[no-untyped-call]
+        layers: list[Any] = cache.layers  # DynamicLayer (or ours): every one has update()
+        for layer, (keys, values) in zip(layers, prefix or []):
             layer.update(keys.expand(n, -1, -1, -1), values.expand(n, -1, -1, -1))
         mask, positions = mask.to(r.device), positions.to(r.device)
         out = self._forward(input_ids, mask, positions, cache)
@@ -467,7 +470,7 @@ class LocalSamplingClient:
         tok = self._runner.tokenizer
         if params.stop is None:
             return _Stops(frozenset([int(tok.eos_token_id)]), [])
-        stops = [params.stop] if isinstance(params.stop, str) else list(params.stop)
+        stops: list[int | str] = [params.stop] if isinstance(params.stop, str) else list(params.stop)
         ids: set[int] = set()
         strings: list[str] = []
         for stop in stops:
@@ -481,7 +484,7 @@ class LocalSamplingClient:
                 strings.append(stop)
         return _Stops(frozenset(ids), strings)
 
-    def _stop_reason(self, row: _Row, stops: _Stops, max_tokens: int) -> str | None:
+    def _stop_reason(self, row: _Row, stops: _Stops, max_tokens: int) -> StopReason | None:
         if row.tokens[-1] in stops.ids:
             return "stop"
         if stops.strings:
@@ -496,7 +499,7 @@ class LocalSamplingClient:
             return "length"
         return None
 
-    def _finish(self, row: _Row, reason: str) -> None:
+    def _finish(self, row: _Row, reason: StopReason) -> None:
         req = row.request
         req.sequences[row.index] = types.SampledSequence(
             stop_reason=reason,
@@ -506,7 +509,7 @@ class LocalSamplingClient:
         )
         req.remaining -= 1
         if req.remaining == 0 and not req.future.done():
-            req.future.set_result(types.SampleResponse(sequences=list(req.sequences)))
+            req.future.set_result(types.SampleResponse(sequences=list(req.sequences)))  # type: ignore[arg-type]  # all set
 
 
 def _choose(
@@ -650,10 +653,11 @@ class _BufferedLayer(DynamicLayer):
         return self.keys, self.values
 
 
-def _views_start(tensor: torch.Tensor, buffer: torch.Tensor, length: int) -> bool:
+def _views_start(tensor: torch.Tensor | None, buffer: torch.Tensor, length: int) -> bool:
     """Whether ``tensor`` is the start of ``buffer`` (same rows and heads) and ``buffer`` holds ``length`` columns."""
     return (
-        tensor.numel() > 0
+        tensor is not None
+        and tensor.numel() > 0
         and tensor.data_ptr() == buffer.data_ptr()
         and tensor.shape[:2] == buffer.shape[:2]
         and tensor.stride() == buffer.stride()

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sft.errors import UserError
 from sft.utils import atomic_directory
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ BUNDLED_MODELS = {
 }
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(UserError, FileNotFoundError):
     """The requested base model cannot be found or loaded offline."""
 
 
@@ -56,7 +57,7 @@ def _load_gguf(path: Path) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
+    model: Any = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
     # The dequantized weights are ordinary floats; drop the GGUF markers so PEFT and saving treat it as such.
     model.hf_quantizer = None
     model.is_quantized = False

@@ -163,6 +163,21 @@ def test_evaluate_scores_a_checkpoint_sampled_on_tinker(workspace: Workspace, fi
         assert 0.0 <= evaluation["report"][key] <= 1.0
 
 
+def test_chat_with_a_run_trained_on_a_self_hosted_server_uses_that_servers_url(
+    workspace: Workspace, tinker_server: Any, first_run: Any
+) -> None:
+    """The run was trained with --base_url; chat is given no URL (and no TINKER_BASE_URL): it takes the run's."""
+    before = finished_sessions(tinker_server)
+    args = ["final_checkpoint", "--run", RUN, "--checkpoint_dir", str(workspace.checkpoints)]
+    args += ["--prompt", "What is 17 * 23?", "--json", "--max_new_tokens", "16"]
+    result = run_cli("sft.chat", args, workspace.root, env=cli_env(TINKER_BASE_URL=None))
+    assert result.returncode == 0, explain(result)
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert isinstance(answer["reply"], str) and "decision" in answer, answer
+    new = {sid: how for sid, how in finished_sessions(tinker_server).items() if sid not in before}
+    assert list(new.values()) == ["success"], new  # chat's session, on this server
+
+
 def test_without_the_default_model_or_its_replacement_training_stops_with_a_command_that_works(
     workspace: Workspace,
 ) -> None:

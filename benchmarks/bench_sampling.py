@@ -111,7 +111,8 @@ def main() -> None:
     n = len(prompts)
     print(
         f"model {args.adapter or LOCAL_BASE_MODEL}, device {runner.device}, compute {runner.autocast or 'float32'}, "
-        f"{on_engine_thread(torch.get_num_threads)} threads; {n} validation prompts ({sum(p.length for p in prompts)} prompt tokens), "
+        f"{on_engine_thread(torch.get_num_threads)} threads; "
+        f"{n} validation prompts ({sum(p.length for p in prompts)} prompt tokens), "
         f"greedy, max_tokens {max_tokens}, stop <|im_end|>, max_batch {args.max_batch}"
     )
 

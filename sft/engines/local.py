@@ -177,7 +177,8 @@ class _TokenLogprobs(torch.autograd.Function):
 
 def token_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Float32 logprob of each row's target token under ``logits`` (rows x vocabulary), differentiable."""
-    return _TokenLogprobs.apply(logits, targets)
+    out: torch.Tensor = _TokenLogprobs.apply(logits, targets)  # type: ignore[no-untyped-call]
+    return out
 
 
 def _attention_mask(mask: torch.Tensor, model: Any) -> torch.Tensor:

@@ -103,7 +103,7 @@ class PackLayout:
         query = torch.zeros(rows, width, dtype=torch.long)
         allowed = torch.zeros(rows, width, prefix + width, dtype=torch.bool)
         allowed[:, :, :prefix] = True
-        output = []
+        output: list[int] = []
         for r, (start, end) in enumerate(segments):
             own = end - start
             query[r, :own] = torch.arange(start, end)

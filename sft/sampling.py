@@ -8,6 +8,8 @@ project's tools when asked.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +78,86 @@ def tool_functions() -> tuple[Any, Any]:
     return run, answers_match
 
 
+def _outcome(text: str, run: Any) -> tuple[str, ...] | None:
+    """What a reply amounts to, for voting: its decision with a tool call's output (when it ran) or a direct
+    answer's text, or ``None`` for a reply that is not one of the three shapes or whose call failed."""
+    from sft.reply_format import TOOL_ARG, parse_reply
+
+    parsed = parse_reply(text)
+    if not parsed.correct_format:
+        return None
+    if parsed.decision == "final":
+        return ("final", " ".join((parsed.final or "").split()).lower())
+    ok, output = run(parsed.decision, dict(parsed.args or {}))
+    if not ok:
+        return None
+    arg = TOOL_ARG[parsed.decision]
+    return ("tool", parsed.decision, _canonical(output)) if (parsed.args or {}).get(arg) else None
+
+
+def _canonical(output: str) -> str:
+    """A tool's output as a vote: numbers by value (``45``, ``45.0`` and ``45.000000001`` are one result)."""
+    text = output.strip()
+    try:
+        return repr(round(float(text.replace(",", "")), 6))
+    except ValueError:
+        return text
+
+
+def vote(texts: Sequence[str], run: Any) -> int:
+    """Index of the reply among ``texts`` whose outcome is the most common (see :func:`_outcome`); ties, and
+    replies that all fail, go to the first (the greedy one)."""
+    outcomes = [_outcome(text, run) for text in texts]
+    votes = Counter(o for o in outcomes if o is not None)
+    if not votes:
+        return 0
+    best = max(votes.values())
+    if outcomes[0] is not None and votes[outcomes[0]] == best:
+        return 0
+    return next(i for i, o in enumerate(outcomes) if o is not None and votes[o] == best)
+
+
+async def vote_replies(
+    sampling_client: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    samples: int,
+    temperature: float = 0.7,
+    renderer: Renderer = CHATML,
+    seed: int = 0,
+) -> list[tuple[str, int]]:
+    """Execution-based self-consistency: for each prompt, the greedy reply and ``samples`` sampled ones; every
+    tool call among them is run with the project's tools, and the reply whose outcome (a call's output, or a
+    direct answer's text) is the most common wins, ties and all-failed going to the greedy reply. Returns each
+    chosen reply with the number of tokens generated for the prompt (all ``samples + 1`` replies)."""
+    stops = stop_token_ids(tokenizer, renderer)
+    greedy = greedy_params(max_new_tokens, stops)
+    sampled = types.SamplingParams(max_tokens=max_new_tokens, temperature=temperature, stop=list(stops), seed=seed)
+    requests = []
+    for prompt in prompts:
+        model_input = build_generation_prompt(prompt, tokenizer, renderer)
+        requests.append(
+            (sampling_client.sample(model_input, 1, greedy), sampling_client.sample(model_input, samples, sampled))
+        )
+    run, _ = tool_functions()
+    cache: dict[tuple[str, str], tuple[bool, str]] = {}
+
+    def cached_run(name: str, args: dict[str, Any]) -> tuple[bool, str]:
+        key = (name, json.dumps(args, sort_keys=True))
+        if key not in cache:
+            cache[key] = run(name, args)
+        return cache[key]
+
+    chosen = []
+    for greedy_future, sampled_future in requests:
+        sequences = [*(await greedy_future).sequences, *(await sampled_future).sequences]
+        texts = [decode_completion(seq.tokens, tokenizer, stops) for seq in sequences]
+        pick = vote(texts, cached_run)
+        chosen.append((texts[pick], sum(len(seq.tokens) for seq in sequences)))
+    return chosen
+
+
 async def score_completions(
     sampling_client: Any,
     tokenizer: Any,
@@ -84,11 +166,19 @@ async def score_completions(
     execute: bool = False,
     renderer: Renderer = CHATML,
     token_counts: list[int] | None = None,
+    self_consistency: int = 0,
+    temperature: float = 0.7,
 ) -> tuple[Report, list[SampleScore]]:
     """Generate for ``samples`` and score them (running the predicted tool calls when ``execute``); the number of
-    tokens generated for each goes to ``token_counts`` when given."""
+    tokens generated for each goes to ``token_counts`` when given. With ``self_consistency`` k > 0, each reply is
+    the vote of the greedy one and k sampled at ``temperature`` (see :func:`vote_replies`)."""
     prompts = [s.prompt for s in samples]
-    replies = await sample_replies(sampling_client, tokenizer, prompts, max_new_tokens, renderer)
+    if self_consistency > 0:
+        replies = await vote_replies(
+            sampling_client, tokenizer, prompts, max_new_tokens, self_consistency, temperature, renderer
+        )
+    else:
+        replies = await sample_replies(sampling_client, tokenizer, prompts, max_new_tokens, renderer)
     completions = [text for text, _ in replies]
     if token_counts is not None:
         token_counts.extend(n for _, n in replies)

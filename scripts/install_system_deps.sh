@@ -32,6 +32,20 @@ if ! command -v bwrap >/dev/null 2>&1; then
   fi
 fi
 
+# jemalloc for the training and evaluation processes (Makefile: LD_PRELOAD when present). Optional: without it
+# glibc's malloc is used, ~20% slower per training step on a 2-core CPU (it returns freed activation memory
+# each step and faults it back in) but otherwise the same.
+if ! ldconfig -p 2>/dev/null | grep -q 'libjemalloc.so.2'; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing jemalloc (faster memory allocation for training)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null 2>&1; } \
+      || echo "warning: could not install libjemalloc2; training uses glibc malloc (slower)" >&2
+  else
+    echo "note: libjemalloc2 is not installed; training uses glibc malloc (about 20% slower on CPU)" >&2
+  fi
+fi
+
 # Installed is not enough: user namespaces may be disabled, or a container may forbid mounts. Ask the sandbox.
 python="${SFT_PYTHON:-.venv/bin/python}"
 if [ -x "$python" ]; then

@@ -39,6 +39,7 @@ from tinker import types
 from sft.engines.futures import LocalFuture, on_engine_thread
 from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_autocast, resolve_device
 from sft.engines.local_sampling import LocalSamplingClient
+from sft.engines.lora_fused import fuse_lora_layers
 from sft.engines.models import load_model
 from sft.engines.packing import ATTENTION_NAME, pack_rows, register_segment_attention
 from sft.utils import atomic_directory
@@ -449,6 +450,7 @@ class LocalServiceClient:
             for module in model.modules():
                 if hasattr(module, "cast_input_dtype_enabled"):
                     module.cast_input_dtype_enabled = False
+        fuse_lora_layers(model)
         return ModelRunner(model, tokenizer, base_model, self.device, self.autocast)
 
     def create_lora_training_client(

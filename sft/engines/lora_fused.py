@@ -27,7 +27,7 @@ class _LoraLinear(torch.autograd.Function):
     base weight and bias are frozen), the LoRA ones in the factors' own dtype."""
 
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         x: torch.Tensor,
         weight: torch.Tensor,

@@ -36,8 +36,14 @@ def test_fused_layers_give_pefts_loss_logprobs_and_gradients(tmp_path, tiny_mode
     client = _client(tmp_path, tiny_model_dir, precision)
     layers = [m for m in client.model.modules() if isinstance(m, LoraLinear)]
     assert layers and all("_peft_forward" in m.__dict__ for m in layers)  # the engine installs it on load
+    groups = {
+        id(m.__dict__["_lora_siblings"]): m.__dict__["_lora_siblings"] for m in layers if "_lora_siblings" in m.__dict__
+    }
+    # Each decoder layer: query/key/value together, gate/up together.
+    assert sorted(len(g.members) for g in groups.values()) == [2, 2, 3, 3]
     data = real_rows(tokenizer, count=4)
     loss, logprobs, grads = _step(client, data, fused=True)
+    assert all(g.pending is None for g in groups.values())  # every sibling took the output computed for it
     peft_loss, peft_logprobs, peft_grads = _step(client, data, fused=False)
 
     assert loss == pytest.approx(peft_loss, rel=rtol)
@@ -65,3 +71,15 @@ def test_merged_and_disabled_layers_take_pefts_own_path(tmp_path, tiny_model_dir
         torch.testing.assert_close(layer(x), adapted, rtol=1e-5, atol=1e-6)
         layer.unmerge()
         torch.testing.assert_close(layer(x), adapted, rtol=1e-5, atol=1e-6)
+
+
+def test_a_sibling_called_on_another_input_computes_alone(tmp_path, tiny_model_dir):
+    client = _client(tmp_path, tiny_model_dir, "fp32")
+    attention = client.model.base_model.model.model.layers[0].self_attn
+    x, other = torch.randn(2, 5, attention.q_proj.in_features), torch.randn(2, 5, attention.q_proj.in_features)
+    with torch.no_grad():
+        q, k_other, v = attention.q_proj(x), attention.k_proj(other), attention.v_proj(x)
+        unfuse_lora_layers(client.model)
+        torch.testing.assert_close(q, attention.q_proj(x))
+        torch.testing.assert_close(k_other, attention.k_proj(other))
+        torch.testing.assert_close(v, attention.v_proj(x))

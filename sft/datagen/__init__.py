@@ -40,20 +40,23 @@ Tie-breakers:
   tool can do the job.
 - Live information the tools cannot reach (weather, news, browsing) -> a direct answer saying so.
 
-Modules: ``core`` (registry, phrasing helpers); the templates in ``calc_templates``, ``py_templates``,
-``chat_templates``, ``concepts``, ``chat_misc`` and ``knowledge``; ``build`` (drawing, dedup, answers, records),
-``execute`` (answers from the project's tools), ``summary`` and ``tokens`` (statistics), ``hub`` (optional public
-datasets).
+Modules: ``core`` (registry, task families, phrasing helpers); the templates in ``calc_templates``,
+``py_templates``, ``chat_templates``, ``concepts``, ``chat_misc`` and ``knowledge``; the task families (minimal
+pairs, several phrasing styles per task) in ``calc_families`` and ``py_families``; ``build`` (drawing, dedup,
+answers, records), ``execute`` (answers from the project's tools), ``summary`` and ``tokens`` (statistics), ``hub``
+(optional public datasets).
 """
 
 from __future__ import annotations
 
 from sft.datagen import (  # noqa: F401 (importing registers the templates)
+    calc_families,
     calc_templates,
     chat_misc,
     chat_templates,
     concepts,
     knowledge,
+    py_families,
     py_templates,
 )
 from sft.datagen.core import REGISTRY

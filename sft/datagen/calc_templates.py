@@ -328,7 +328,7 @@ def fraction_to_decimal(rng: random.Random) -> Draft:
 # --- percentages -------------------------------------------------------------------------------------------------
 
 
-@template(f"{G}/percent_of", CALCULATOR)
+@template(f"{G}/percent_of", CALCULATOR, family="pct_of")
 def percent_of(rng: random.Random) -> Draft:
     p = rng.choice((3, 7, 12.5, 15, 17, 22, 35, 45, 65, 85, 120, 2.5, 8, 19))
     n = rng.randint(40, 90_000)
@@ -348,7 +348,7 @@ def percent_of(rng: random.Random) -> Draft:
     return _calc(prompt, f"{n} * {fmt_num(p)} / 100")
 
 
-@template(f"{G}/what_percent", CALCULATOR)
+@template(f"{G}/what_percent", CALCULATOR, family="what_percent")
 def what_percent(rng: random.Random) -> Draft:
     whole = rng.randint(20, 5000)
     part = rng.randint(1, whole)
@@ -367,7 +367,7 @@ def what_percent(rng: random.Random) -> Draft:
     return _calc(prompt, f"{part} / {whole} * 100")
 
 
-@template(f"{G}/percent_change", CALCULATOR)
+@template(f"{G}/percent_change", CALCULATOR, family="pct_change")
 def percent_change(rng: random.Random) -> Draft:
     old = rng.randint(20, 5000)
     new = max(1, int(old * rng.uniform(0.4, 1.9)))
@@ -451,7 +451,7 @@ _ITEMS = (
 )
 
 
-@template(f"{G}/discount_price", CALCULATOR, weight=1.3)
+@template(f"{G}/discount_price", CALCULATOR, weight=1.3, family="pct_off")
 def discount_price(rng: random.Random) -> Draft:
     price, p, item = rand_price(rng, 8, 1500), _pct(rng), rng.choice(_ITEMS)
     m = money(rng, price)
@@ -1264,7 +1264,7 @@ def population_growth(rng: random.Random) -> Draft:
 # --- averages and scores -----------------------------------------------------------------------------------------
 
 
-@template(f"{G}/average", CALCULATOR, weight=1.3)
+@template(f"{G}/average", CALCULATOR, weight=1.3, family="average_of")
 def average(rng: random.Random) -> Draft:
     nums = [
         rng.randint(1, 100) if rng.random() < 0.8 else round(rng.uniform(1, 100), 1) for _ in range(rng.randint(3, 8))

@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Category = Literal["calculator", "python_exec", "no_tool"]
 
@@ -59,24 +59,31 @@ class TemplateSpec:
         fn: The draft factory.
         weight: Relative share of its category's quota (1.0 = an ordinary template). Templates with few distinct
             outputs (a fixed list of greetings) get a small weight so they are not asked for more than they have.
+        family: The task the template teaches (``"pct_off"``, ``"gcd"``), shared by sibling templates that phrase
+            the same task differently. The split holds out whole templates, so a family with several templates
+            keeps siblings in training when one is held out. Defaults to the template's own name.
     """
 
     source: str
     category: Category
     fn: TemplateFn
     weight: float = 1.0
+    family: str = ""
 
 
 REGISTRY: dict[str, TemplateSpec] = {}
 
 
-def template(source: str, category: Category, weight: float = 1.0) -> Callable[[TemplateFn], TemplateFn]:
+def template(
+    source: str, category: Category, weight: float = 1.0, family: str | None = None
+) -> Callable[[TemplateFn], TemplateFn]:
     """Register a draft factory under ``source``.
 
     Args:
         source: ``"<generator>/<template>"`` in lowercase snake case.
         category: The decision this template teaches.
         weight: Relative share of the category quota.
+        family: The task family it belongs to (see :class:`TemplateSpec`); its own template name when ``None``.
 
     Returns:
         A decorator that registers the function and returns it unchanged.
@@ -90,10 +97,55 @@ def template(source: str, category: Category, weight: float = 1.0) -> Callable[[
             raise ValueError(f"malformed template source {source!r}; expected '<generator>/<template>'")
         if source in REGISTRY:
             raise ValueError(f"template source {source!r} registered twice")
-        REGISTRY[source] = TemplateSpec(source=source, category=category, fn=fn, weight=weight)
+        name = source.split("/", 1)[1]
+        REGISTRY[source] = TemplateSpec(source, category, fn, weight, family or name)
         return fn
 
     return register
+
+
+def family_of(source: str) -> str:
+    """The family of a registered template's source; a source the registry does not know is its own family."""
+    spec = REGISTRY.get(source)
+    return spec.family if spec else source.split("/", 1)[-1]
+
+
+# A family's task, drawn once per sample: the values its phrasings fill in, and the tool call's payload.
+FamilyTask = tuple[dict[str, Any], str]
+
+
+def family_templates(
+    source_prefix: str,
+    family: str,
+    category: Category,
+    task: Callable[[random.Random], FamilyTask],
+    phrasings: dict[str, Sequence[str]],
+    to_draft: Callable[[random.Random, str, str], Draft],
+    weight: float = 0.75,
+) -> None:
+    """Register one template per phrasing style of a task family; all draw their task from ``task``.
+
+    The siblings share the task (its numbers, its parsed parameters and the call built from them) and differ only
+    in how the user asks, so a held-out sibling is a new wording of a trained concept. Phrasing styles of one family
+    must not share wording, or the split's near-duplicate grouping joins them into one group.
+
+    Args:
+        source_prefix: The generator name, e.g. ``"synth_calc"``.
+        family: The family name; the templates are ``"<source_prefix>/<family>_<style>"``.
+        category: Calculator or python.
+        task: Draws the values and the payload (expression or code).
+        phrasings: Style name -> ``str.format`` phrasings over the task's values.
+        to_draft: Builds the draft from (rng, prompt, payload).
+        weight: Share of the category quota per template.
+    """
+    for style_name, options in phrasings.items():
+        option_list = list(options)
+
+        def make(rng: random.Random, opts: list[str] = option_list) -> Draft:
+            values, payload = task(rng)
+            return to_draft(rng, pick(rng, opts, **values), payload)
+
+        template(f"{source_prefix}/{family}_{style_name}", category, weight, family)(make)
 
 
 def qa_templates(

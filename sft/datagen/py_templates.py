@@ -91,7 +91,7 @@ def reverse_string(rng: random.Random) -> Draft:
     return _py(rng, prompt, f"print({s!r}[::-1])")
 
 
-@template(f"{G}/count_vowels", PYTHON)
+@template(f"{G}/count_vowels", PYTHON, family="vowels")
 def count_vowels(rng: random.Random) -> Draft:
     s = _word(rng) if rng.random() < 0.4 else _text(rng)
     if " " not in s and rng.random() < 0.5:
@@ -615,7 +615,7 @@ def dedupe_list(rng: random.Random) -> Draft:
     return _py(rng, prompt, f"print(list(dict.fromkeys({items!r})))")
 
 
-@template(f"{G}/median", PYTHON)
+@template(f"{G}/median", PYTHON, family="median_of")
 def median(rng: random.Random) -> Draft:
     nums = _nums(rng, 5, 12, 1, 300)
     prompt = pick(
@@ -841,7 +841,7 @@ def matrix_ops(rng: random.Random) -> Draft:
 # --- dates -------------------------------------------------------------------------------------------------------
 
 
-@template(f"{G}/weekday_of_date", PYTHON, weight=1.3)
+@template(f"{G}/weekday_of_date", PYTHON, weight=1.3, family="weekday")
 def weekday_of_date(rng: random.Random) -> Draft:
     d = _rand_date(rng, 1900, 2060)
     prompt = pick(

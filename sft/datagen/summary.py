@@ -1,4 +1,5 @@
-"""Dataset statistics: counts per category and source, template counts, and prompt/target length distributions."""
+"""Dataset statistics: counts per category and source, template and family counts, and prompt/target length
+distributions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from sft.datagen.core import family_of
 
 
 def target_text(record: dict[str, Any]) -> str:
@@ -59,8 +62,14 @@ def summarize(
     generators: dict[str, set[str]] = {}
     for r in records:
         generators.setdefault(r["category"], set()).add(r["source"].split("/")[0])
+    families: dict[str, dict[str, set[str]]] = {}
     for cat in sorted(by_cat):
-        templates_per_cat[cat] = len({r["source"] for r in records if r["category"] == cat})
+        sources = {r["source"] for r in records if r["category"] == cat}
+        templates_per_cat[cat] = len(sources)
+        for source in sources:
+            # A family is named with its generator, as templates are: "synth_calc/pct_off".
+            name = f"{source.split('/')[0]}/{family_of(source)}"
+            families.setdefault(cat, {}).setdefault(name, set()).add(source)
     measure = count_tokens or len
     unit = "tokens" if count_tokens else "characters"
     lengths: dict[str, Any] = {"unit": unit}
@@ -80,6 +89,14 @@ def summarize(
         "share_per_category": {k: round(v / len(records), 3) for k, v in sorted(by_cat.items())},
         "templates_per_category": templates_per_cat,
         "templates_total": len(by_source),
+        "families_per_category": {k: len(v) for k, v in sorted(families.items())},
+        # Families of several templates (phrasing styles of one task): the split can hold out one and train on the rest.
+        "templates_per_family": {
+            name: len(members)
+            for fams in families.values()
+            for name, members in sorted(fams.items())
+            if len(members) > 1
+        },
         "generators_per_category": {k: sorted(v) for k, v in sorted(generators.items())},
         "lengths": lengths,
         "per_source": dict(sorted(by_source.items())),
@@ -92,7 +109,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     for cat, n in summary["per_category"].items():
         lines.append(
             f"  {cat:12s} {n:5d} ({summary['share_per_category'][cat]:.1%}), "
-            f"{summary['templates_per_category'][cat]} templates"
+            f"{summary['templates_per_category'][cat]} templates in {summary['families_per_category'][cat]} families"
         )
     unit = summary["lengths"]["unit"]
     for cat in summary["per_category"]:

@@ -83,3 +83,27 @@ def test_a_sibling_called_on_another_input_computes_alone(tmp_path, tiny_model_d
         torch.testing.assert_close(q, attention.q_proj(x))
         torch.testing.assert_close(k_other, attention.k_proj(other))
         torch.testing.assert_close(v, attention.v_proj(x))
+
+
+def test_a_bf16_sampler_merges_the_adapter_in_float32_before_the_cast(tmp_path, tiny_model_dir):
+    from peft.tuners.lora import LoraLayer
+
+    path = _client(tmp_path, tiny_model_dir, "bf16").save_weights_for_sampler("s").result().path
+    bf16 = LocalServiceClient(save_root=tmp_path / "b", device="cpu", precision="bf16")
+    fp32 = LocalServiceClient(save_root=tmp_path / "f", device="cpu", precision="fp32")
+    merged_bf16 = bf16.create_sampling_client(model_path=path).result()._runner.model
+    reference = fp32.create_sampling_client(model_path=path).result()._runner
+    assert reference.merge_frozen_adapter() > 0
+    layers = dict(merged_bf16.named_modules())
+    compared = 0
+    for name, module in reference.model.named_modules():
+        if isinstance(module, LoraLayer) and module.merged:
+            got = layers[name]
+            assert got.merged and got.get_base_layer().weight.dtype == torch.bfloat16
+            # Exactly the float32 merge, rounded once: the adapter's update is not lost to bf16 rounding.
+            torch.testing.assert_close(
+                got.get_base_layer().weight, module.get_base_layer().weight.bfloat16(), rtol=0, atol=0
+            )
+            compared += 1
+    assert compared == reference.merge_frozen_adapter() + compared  # nothing left to merge in the reference
+    assert compared >= 14  # 2 decoder layers x 7 projections

@@ -37,7 +37,13 @@ import torch
 from tinker import types
 
 from sft.engines.futures import LocalFuture, on_engine_thread
-from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_autocast, resolve_device
+from sft.engines.local_runtime import (
+    LocalEngineError,
+    ModelRunner,
+    merge_frozen_lora,
+    resolve_autocast,
+    resolve_device,
+)
 from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.lora_fused import fuse_lora_layers
 from sft.engines.models import load_model
@@ -529,5 +535,13 @@ class LocalServiceClient:
             )
             raise LocalEngineError(f"{adapter_dir}: not a sampler checkpoint, no {ENGINE_FILE}{hint}")
         meta = json.loads(engine_file.read_text(encoding="utf-8"))
-        runner = self._load(meta["base_model"], lambda model: PeftModel.from_pretrained(model, str(adapter_dir)))
+
+        def adapt(model: Any) -> Any:
+            adapted = PeftModel.from_pretrained(model, str(adapter_dir))
+            if self.autocast is not None:
+                # Merged in float32, then cast with the rest: one product per layer, the adapter not rounded away.
+                merge_frozen_lora(adapted)
+            return adapted
+
+        runner = self._load(meta["base_model"], adapt)
         return LocalFuture.completed(LocalSamplingClient(runner, self.sampling_batch_size))

@@ -67,25 +67,9 @@ class ModelRunner:
         return (self.weights_version, self.autocast, str(self.device), params)
 
     def merge_frozen_adapter(self) -> int:
-        """Fold a frozen LoRA adapter into the base weights, so inference runs one matrix product per layer instead
-        of three; returns how many layers were merged. Only when nothing is trainable (a sampler checkpoint, which
-        nothing trains), and only into float32 weights (bf16 would round the adapter's small update away); an
-        unembedding tied to the embedding stays as it is (merging would change the embedding too)."""
-        try:
-            from peft.tuners.lora import LoraLayer
-        except ImportError:  # pragma: no cover - peft is a dependency
-            return 0
-        if any(p.requires_grad for p in self.model.parameters()):
-            return 0
-        embedding = self.model.get_input_embeddings().weight
-        merged = 0
-        for module in self.model.modules():
-            if isinstance(module, LoraLayer) and not module.merged:
-                weight = module.get_base_layer().weight
-                if weight is embedding or weight.dtype != torch.float32:
-                    continue
-                module.merge()
-                merged += 1
+        """Fold a frozen LoRA adapter into the base weights (see :func:`merge_frozen_lora`); returns how many
+        layers were merged."""
+        merged = merge_frozen_lora(self.model)
         if merged:
             self.weights_version += 1
         return merged
@@ -94,3 +78,28 @@ class ModelRunner:
     def pad_id(self) -> int:
         pad = self.tokenizer.pad_token_id
         return int(pad if pad is not None else self.tokenizer.eos_token_id)
+
+
+def merge_frozen_lora(model: Any) -> int:
+    """Fold a frozen LoRA adapter into the base weights, so inference runs one matrix product per layer instead
+    of three; returns how many layers were merged. Only when nothing is trainable (a sampler checkpoint, which
+    nothing trains), and only into float32 weights: merging into bf16 weights would add the adapter's small
+    update to already-rounded weights, so a bf16 engine merges while the loaded weights are still float32 and casts
+    after (see ``LocalServiceClient``). An unembedding tied to the embedding stays as it is (merging would change
+    the embedding too)."""
+    try:
+        from peft.tuners.lora import LoraLayer
+    except ImportError:  # pragma: no cover - peft is a dependency
+        return 0
+    if any(p.requires_grad for p in model.parameters()):
+        return 0
+    embedding = model.get_input_embeddings().weight
+    merged = 0
+    for module in model.modules():
+        if isinstance(module, LoraLayer) and not module.merged:
+            weight = module.get_base_layer().weight
+            if weight is embedding or weight.dtype != torch.float32:
+                continue
+            module.merge()
+            merged += 1
+    return merged

@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -107,6 +107,29 @@ def _wrap_lora(model: torch.nn.Module, spec: LoraSpec, seed: int | None) -> Any:
 
 def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+# Each kind of checkpoint folder: the file that holds its metadata, the other kind's, and what a folder of the other
+# kind is, for the error.
+_CHECKPOINT_KINDS = {
+    "training state": (STATE_FILE, ENGINE_FILE, "a sampler checkpoint; resume needs a 'weights/' state path"),
+    "sampler": (ENGINE_FILE, STATE_FILE, "a training state; sampling needs a 'sampler_weights/' path"),
+}
+
+
+def _checkpoint_meta(directory: Path, kind: Literal["training state", "sampler"]) -> dict[str, Any]:
+    """The metadata of the ``kind`` checkpoint in ``directory``.
+
+    Raises:
+        LocalEngineError: ``directory`` is not such a checkpoint (the message says so where it is the other kind).
+    """
+    meta_name, other_name, other_is = _CHECKPOINT_KINDS[kind]
+    meta_file = directory / meta_name
+    if not meta_file.is_file():
+        hint = f" (that is {other_is})" if (directory / other_name).is_file() else ""
+        raise LocalEngineError(f"{directory}: not a {kind} checkpoint, no {meta_name}{hint}")
+    meta: dict[str, Any] = json.loads(meta_file.read_text(encoding="utf-8"))
+    return meta
 
 
 @dataclass
@@ -483,15 +506,7 @@ class LocalServiceClient:
         from safetensors.torch import load_file
 
         state_dir = Path(path)
-        meta_file = state_dir / STATE_FILE
-        if not meta_file.is_file():
-            hint = (
-                " (that is a sampler checkpoint; resume needs a 'weights/' state path)"
-                if (state_dir / ENGINE_FILE).is_file()
-                else ""
-            )
-            raise LocalEngineError(f"{state_dir}: not a training state checkpoint, no {STATE_FILE}{hint}")
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        meta = _checkpoint_meta(state_dir, "training state")
         spec = LoraSpec(**meta["lora"])
 
         def restore(model: Any) -> Any:
@@ -518,14 +533,6 @@ class LocalServiceClient:
         from peft import PeftModel
 
         adapter_dir = Path(model_path)
-        engine_file = adapter_dir / ENGINE_FILE
-        if not engine_file.is_file():
-            hint = (
-                " (that is a training state; sampling needs a 'sampler_weights/' path)"
-                if (adapter_dir / STATE_FILE).is_file()
-                else ""
-            )
-            raise LocalEngineError(f"{adapter_dir}: not a sampler checkpoint, no {ENGINE_FILE}{hint}")
-        meta = json.loads(engine_file.read_text(encoding="utf-8"))
+        meta = _checkpoint_meta(adapter_dir, "sampler")
         runner = self._load(meta["base_model"], lambda model: PeftModel.from_pretrained(model, str(adapter_dir)))
         return LocalFuture.completed(LocalSamplingClient(runner, self.sampling_batch_size))

@@ -41,6 +41,7 @@ from sft.engines.local_runtime import LocalEngineError, ModelRunner, resolve_aut
 from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.models import load_model
 from sft.engines.packing import ATTENTION_NAME, pack_rows, register_segment_attention
+from sft.engines.protocols import LoraOptions, LoraTrainingService
 from sft.utils import atomic_directory
 
 logger = logging.getLogger(__name__)
@@ -425,7 +426,7 @@ class LocalTrainingClient:
         return self._optimizer.state_dict()
 
 
-class LocalServiceClient:
+class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
     """Creates local training and sampling clients (Tinker's ``ServiceClient`` surface).
 
     Args:
@@ -474,21 +475,13 @@ class LocalServiceClient:
                     module.cast_input_dtype_enabled = False
         return ModelRunner(model, tokenizer, base_model, self.device, self.autocast)
 
-    def create_lora_training_client(
-        self,
-        base_model: str,
-        rank: int = 32,
-        seed: int | None = None,
-        train_mlp: bool = True,
-        train_attn: bool = True,
-        train_unembed: bool = True,
-        **_: Any,
-    ) -> LocalFuture[LocalTrainingClient]:
+    def _create_lora_training_client(self, base_model: str, lora: LoraOptions) -> LocalFuture[LocalTrainingClient]:
         """A training client with a freshly initialised LoRA adapter on ``base_model``."""
-        spec = LoraSpec(rank, float(self.lora_alpha or rank), train_mlp, train_attn, train_unembed)
+        alpha = float(self.lora_alpha or lora.rank)
+        spec = LoraSpec(lora.rank, alpha, lora.train_mlp, lora.train_attn, lora.train_unembed)
 
         def create() -> LocalTrainingClient:
-            runner = self._load(base_model, lambda model: _wrap_lora(model, spec, seed))
+            runner = self._load(base_model, lambda model: _wrap_lora(model, spec, lora.seed))
             return LocalTrainingClient(runner, spec, self.save_root)
 
         return LocalFuture.completed(on_engine_thread(create))

@@ -38,6 +38,7 @@ import tinker
 from tinker import types
 
 from sft.engines.errors import EngineError
+from sft.engines.protocols import LoraOptions, LoraTrainingService
 
 logger = logging.getLogger(__name__)
 
@@ -513,7 +514,7 @@ class TinkerTrainingClient:
         return name
 
 
-class TinkerServiceClient:
+class TinkerServiceClient(LoraTrainingService[TinkerFuture[TinkerTrainingClient]]):
     """Tinker's ``ServiceClient`` with a model check, path checks and time limits.
 
     Create it with :func:`create_tinker_service_client`, which checks that the service answers.
@@ -620,15 +621,7 @@ class TinkerServiceClient:
             return "It offers no model for both training and sampling."
         return "Models offered for training and sampling: " + ", ".join(usable) + "."
 
-    def create_lora_training_client(
-        self,
-        base_model: str,
-        rank: int = 32,
-        seed: int | None = None,
-        train_mlp: bool = True,
-        train_attn: bool = True,
-        train_unembed: bool = True,
-    ) -> TinkerFuture[TinkerTrainingClient]:
+    def _create_lora_training_client(self, base_model: str, lora: LoraOptions) -> TinkerFuture[TinkerTrainingClient]:
         """A training client with a new LoRA adapter on ``base_model``, after checking it is offered.
 
         Model creation waits in the service's queue like any training request.
@@ -637,11 +630,11 @@ class TinkerServiceClient:
         return self.limits.training(
             lambda: self.sdk.create_lora_training_client(
                 base_model,
-                rank=rank,
-                seed=seed,
-                train_mlp=train_mlp,
-                train_attn=train_attn,
-                train_unembed=train_unembed,
+                rank=lora.rank,
+                seed=lora.seed,
+                train_mlp=lora.train_mlp,
+                train_attn=lora.train_attn,
+                train_unembed=lora.train_unembed,
             ),
             f"create_lora_training_client({base_model!r})",
             self.base_url,

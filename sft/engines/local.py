@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -48,6 +48,7 @@ from sft.engines.local_sampling import LocalSamplingClient
 from sft.engines.lora_fused import fuse_lora_layers
 from sft.engines.models import load_model
 from sft.engines.packing import ATTENTION_NAME, pack_rows, register_segment_attention
+from sft.engines.protocols import LoraOptions, LoraTrainingService
 from sft.utils import atomic_directory
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,29 @@ def _wrap_lora(model: torch.nn.Module, spec: LoraSpec, seed: int | None) -> Any:
 
 def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+# Each kind of checkpoint folder: the file that holds its metadata, the other kind's, and what a folder of the other
+# kind is, for the error.
+_CHECKPOINT_KINDS = {
+    "training state": (STATE_FILE, ENGINE_FILE, "a sampler checkpoint; resume needs a 'weights/' state path"),
+    "sampler": (ENGINE_FILE, STATE_FILE, "a training state; sampling needs a 'sampler_weights/' path"),
+}
+
+
+def _checkpoint_meta(directory: Path, kind: Literal["training state", "sampler"]) -> dict[str, Any]:
+    """The metadata of the ``kind`` checkpoint in ``directory``.
+
+    Raises:
+        LocalEngineError: ``directory`` is not such a checkpoint (the message says so where it is the other kind).
+    """
+    meta_name, other_name, other_is = _CHECKPOINT_KINDS[kind]
+    meta_file = directory / meta_name
+    if not meta_file.is_file():
+        hint = f" (that is {other_is})" if (directory / other_name).is_file() else ""
+        raise LocalEngineError(f"{directory}: not a {kind} checkpoint, no {meta_name}{hint}")
+    meta: dict[str, Any] = json.loads(meta_file.read_text(encoding="utf-8"))
+    return meta
 
 
 @dataclass
@@ -409,7 +433,7 @@ class LocalTrainingClient:
         return self._optimizer.state_dict()
 
 
-class LocalServiceClient:
+class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
     """Creates local training and sampling clients (Tinker's ``ServiceClient`` surface).
 
     Args:
@@ -459,21 +483,13 @@ class LocalServiceClient:
         fuse_lora_layers(model)
         return ModelRunner(model, tokenizer, base_model, self.device, self.autocast)
 
-    def create_lora_training_client(
-        self,
-        base_model: str,
-        rank: int = 32,
-        seed: int | None = None,
-        train_mlp: bool = True,
-        train_attn: bool = True,
-        train_unembed: bool = True,
-        **_: Any,
-    ) -> LocalFuture[LocalTrainingClient]:
+    def _create_lora_training_client(self, base_model: str, lora: LoraOptions) -> LocalFuture[LocalTrainingClient]:
         """A training client with a freshly initialised LoRA adapter on ``base_model``."""
-        spec = LoraSpec(rank, float(self.lora_alpha or rank), train_mlp, train_attn, train_unembed)
+        alpha = float(self.lora_alpha or lora.rank)
+        spec = LoraSpec(lora.rank, alpha, lora.train_mlp, lora.train_attn, lora.train_unembed)
 
         def create() -> LocalTrainingClient:
-            runner = self._load(base_model, lambda model: _wrap_lora(model, spec, seed))
+            runner = self._load(base_model, lambda model: _wrap_lora(model, spec, lora.seed))
             return LocalTrainingClient(runner, spec, self.save_root)
 
         return LocalFuture.completed(on_engine_thread(create))
@@ -491,15 +507,7 @@ class LocalServiceClient:
         from safetensors.torch import load_file
 
         state_dir = Path(path)
-        meta_file = state_dir / STATE_FILE
-        if not meta_file.is_file():
-            hint = (
-                " (that is a sampler checkpoint; resume needs a 'weights/' state path)"
-                if (state_dir / ENGINE_FILE).is_file()
-                else ""
-            )
-            raise LocalEngineError(f"{state_dir}: not a training state checkpoint, no {STATE_FILE}{hint}")
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        meta = _checkpoint_meta(state_dir, "training state")
         spec = LoraSpec(**meta["lora"])
 
         def restore(model: Any) -> Any:
@@ -526,15 +534,7 @@ class LocalServiceClient:
         from peft import PeftModel
 
         adapter_dir = Path(model_path)
-        engine_file = adapter_dir / ENGINE_FILE
-        if not engine_file.is_file():
-            hint = (
-                " (that is a training state; sampling needs a 'sampler_weights/' path)"
-                if (adapter_dir / STATE_FILE).is_file()
-                else ""
-            )
-            raise LocalEngineError(f"{adapter_dir}: not a sampler checkpoint, no {ENGINE_FILE}{hint}")
-        meta = json.loads(engine_file.read_text(encoding="utf-8"))
+        meta = _checkpoint_meta(adapter_dir, "sampler")
 
         def adapt(model: Any) -> Any:
             adapted = PeftModel.from_pretrained(model, str(adapter_dir))

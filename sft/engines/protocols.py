@@ -9,16 +9,23 @@ before awaiting any.
 Engine-specific extras stay off these protocols and are looked up where they exist: ``close`` (end a Tinker
 session), ``check_sampleable``, ``offers`` and ``usable_models`` (what Tinker offers), ``constrained`` (grammar-
 constrained sampling on the local engine).
+
+Besides the protocols, :class:`LoraTrainingService`: the one spelling of ``create_lora_training_client`` (Tinker's
+signature and defaults), which both service clients inherit and serve through their own
+``_create_lora_training_client``.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Generator, Sequence
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from tinker import types
 
 T_co = TypeVar("T_co", covariant=True)
+FutureT = TypeVar("FutureT")
 
 
 class EngineFuture(Protocol[T_co]):
@@ -86,3 +93,36 @@ class ModelCatalog(Protocol):
     def offers(self, base_model: str) -> bool: ...
 
     def usable_models(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class LoraOptions:
+    """A new LoRA adapter: its rank, its initialisation seed (``None``: random) and which layers it trains."""
+
+    rank: int
+    seed: int | None
+    train_mlp: bool
+    train_attn: bool
+    train_unembed: bool
+
+
+class LoraTrainingService(ABC, Generic[FutureT]):
+    """``create_lora_training_client`` as the tinker SDK spells it, for a service whose future type is ``FutureT``."""
+
+    def create_lora_training_client(
+        self,
+        base_model: str,
+        rank: int = 32,
+        seed: int | None = None,
+        train_mlp: bool = True,
+        train_attn: bool = True,
+        train_unembed: bool = True,
+    ) -> FutureT:
+        """A training client with a new LoRA adapter on ``base_model``: its rank, its initialisation seed
+        (``None``: random) and whether it trains the MLP, attention and unembedding layers."""
+        lora = LoraOptions(rank, seed, train_mlp, train_attn, train_unembed)
+        return self._create_lora_training_client(base_model, lora)
+
+    @abstractmethod
+    def _create_lora_training_client(self, base_model: str, lora: LoraOptions) -> FutureT:
+        """The engine's own creation of the training client :meth:`create_lora_training_client` returns."""

@@ -29,20 +29,24 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 import httpx
 import tinker
 from tinker import types
+from tinker.types import LossFnType
 
 from sft.engines.errors import EngineError
+from sft.engines.protocols import LoraOptions, LoraTrainingService
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
+# The options of a loss function (``loss_fn_config`` of ``forward`` and ``forward_backward``).
+LossConfig: TypeAlias = Mapping[str, float | str] | None
 
 # Tinker's default model for this project, and what the Tinker cookbook moved to when it was retired.
 DEFAULT_TINKER_MODEL = "Qwen/Qwen3-4B-Instruct-2507"
@@ -198,46 +202,49 @@ class TinkerFuture(Generic[T]):
             TinkerTimeoutError: No answer in time and no retries left.
             TinkerEngineError: The service rejected or failed the request.
         """
-        limit = self._timeout_s if timeout is None else timeout
-        while True:
-            future, started = self._future, time.monotonic()
-            while True:
-                try:
-                    value = future.result(self._slice(limit, time.monotonic() - started))
-                except concurrent.futures.TimeoutError:
-                    waited = time.monotonic() - started
-                    if self._expired(limit, waited):
-                        self._after_timeout(future, limit)
-                        break
-                    self._notice()
-                    continue
-                except (tinker.TinkerError, ValueError) as exc:
-                    raise _translate(exc, self._operation, self._where) from exc
-                return self._convert(value) if self._convert else value
+        for future, wait in self._waits(timeout):
+            try:
+                value = future.result(wait)
+            except concurrent.futures.TimeoutError:
+                continue
+            except (tinker.TinkerError, ValueError) as exc:
+                raise _translate(exc, self._operation, self._where) from exc
+            return self._convert(value) if self._convert else value
+        raise AssertionError("_waits ends only by raising")
 
     async def result_async(self, timeout: float | None = None) -> T:
         """``result`` for async code: awaits without blocking the event loop."""
+        waiting: tuple[concurrent.futures.Future[Any], asyncio.Future[Any]] | None = None
+        for future, wait in self._waits(timeout):
+            if waiting is None or waiting[0] is not future:
+                waiting = future, asyncio.wrap_future(future)  # once per attempt
+            try:
+                # shield: a timeout here must not cancel the request behind our back; _after_timeout
+                # decides whether to cancel it.
+                value = await asyncio.wait_for(asyncio.shield(waiting[1]), wait)
+            except TimeoutError:
+                continue
+            except (tinker.TinkerError, ValueError) as exc:
+                raise _translate(exc, self._operation, self._where) from exc
+            return self._convert(value) if self._convert else value
+        raise AssertionError("_waits ends only by raising")
+
+    def _waits(self, timeout: float | None) -> Iterator[tuple[concurrent.futures.Future[Any], float | None]]:
+        """The waits of :meth:`result` and :meth:`result_async`: (the current attempt's future, seconds to wait on
+        it now), the next one asked for only after a wait that timed out.
+
+        Between the waits of an attempt it gives notices; past the limit, :meth:`_after_timeout` sends the request
+        again (the next wait is on the new attempt) or raises, which ends the waits.
+        """
         limit = self._timeout_s if timeout is None else timeout
         while True:
             future, started = self._future, time.monotonic()
-            waiting = asyncio.wrap_future(future)
             while True:
-                try:
-                    # shield: a timeout here must not cancel the request behind our back; _after_timeout
-                    # decides whether to cancel it.
-                    value = await asyncio.wait_for(
-                        asyncio.shield(waiting), self._slice(limit, time.monotonic() - started)
-                    )
-                except TimeoutError:
-                    waited = time.monotonic() - started
-                    if self._expired(limit, waited):
-                        self._after_timeout(future, limit)
-                        break
-                    self._notice()
-                    continue
-                except (tinker.TinkerError, ValueError) as exc:
-                    raise _translate(exc, self._operation, self._where) from exc
-                return self._convert(value) if self._convert else value
+                yield future, self._slice(limit, time.monotonic() - started)
+                if self._expired(limit, time.monotonic() - started):
+                    self._after_timeout(future, limit)
+                    break
+                self._notice()
 
     def __await__(self) -> Generator[Any, None, T]:
         return self.result_async().__await__()
@@ -345,43 +352,40 @@ class RequestLimits:
     train_timeout_s: float | None = DEFAULT_TRAIN_TIMEOUT_S
     notice_interval_s: float = DEFAULT_NOTICE_INTERVAL_S
 
-    def training(
+    def future(
         self,
+        kind: Literal["training", "quick"],
         submit: Callable[[], tinker.APIFuture[Any]],
         operation: str,
         where: str,
         convert: Callable[[Any], Any] | None = None,
         queue: QueueWatch | None = None,
     ) -> TinkerFuture[Any]:
-        """A training request: waits while queued, says so, and is never sent twice."""
-        return TinkerFuture(
-            submit,
-            operation=operation,
-            where=where,
-            timeout_s=self.train_timeout_s,
-            convert=convert,
-            notice_interval_s=self.notice_interval_s,
-            queue=queue,
-            timeout_hint="raise --train_timeout_s (0: no limit) or try again later.",
-            unreachable_limit_s=self.timeout_s,
-        )
+        """A request of this ``kind``, submitted now.
 
-    def quick(
-        self,
-        submit: Callable[[], tinker.APIFuture[Any]],
-        operation: str,
-        where: str,
-        convert: Callable[[Any], Any] | None = None,
-        repeatable: bool = True,
-    ) -> TinkerFuture[Any]:
-        """A request that should answer soon (sampling, creating a sampler): short limit, resent when stuck."""
+        ``"training"`` (model creation, forward_backward, optim_step, saves) waits while the service queues it, up to
+        ``train_timeout_s``, says so (with ``queue``'s state) and is never sent twice: it changes the model's state.
+        ``"quick"`` (sampling, creating a sampler) should answer soon: a short limit, and it is sent again when stuck.
+        """
+        if kind == "training":
+            return TinkerFuture(
+                submit,
+                operation=operation,
+                where=where,
+                convert=convert,
+                queue=queue,
+                timeout_s=self.train_timeout_s,
+                notice_interval_s=self.notice_interval_s,
+                timeout_hint="raise --train_timeout_s (0: no limit) or try again later.",
+                unreachable_limit_s=self.timeout_s,
+            )
         return TinkerFuture(
             submit,
             operation=operation,
             where=where,
-            timeout_s=self.timeout_s,
-            retries=self.max_retries if repeatable else 0,
             convert=convert,
+            timeout_s=self.timeout_s,
+            retries=self.max_retries,
         )
 
 
@@ -408,7 +412,9 @@ class TinkerSamplingClient:
         if sampling_params.max_tokens is None:
             raise ValueError("sampling_params.max_tokens must be set: an unbounded sample may never finish")
         # Sampling has no side effects, so a stuck one can be sent again.
-        return self._limits.quick(lambda: self.sdk.sample(prompt, num_samples, sampling_params), "sample", self._where)
+        return self._limits.future(
+            "quick", lambda: self.sdk.sample(prompt, num_samples, sampling_params), "sample", self._where
+        )
 
     def get_tokenizer(self) -> Any:
         """The base model's tokenizer (a Hugging Face tokenizer)."""
@@ -435,27 +441,30 @@ class TinkerTrainingClient:
 
     def _future(self, submit: Callable[[], tinker.APIFuture[Any]], operation: str) -> TinkerFuture[Any]:
         # Training requests change the model's state: never resubmitted.
-        return self._limits.training(submit, operation, self._where, queue=self.queue)
+        return self._limits.future("training", submit, operation, self._where, queue=self.queue)
 
     def forward_backward(
-        self,
-        data: Sequence[types.Datum],
-        loss_fn: types.LossFnType = "cross_entropy",
-        loss_fn_config: Mapping[str, float | str] | None = None,
+        self, data: Sequence[types.Datum], loss_fn: LossFnType = "cross_entropy", loss_fn_config: LossConfig = None
     ) -> TinkerFuture[types.ForwardBackwardOutput]:
         """Compute the loss of ``data`` and accumulate its gradients until the next ``optim_step``."""
-        batch = list(data)
-        return self._future(lambda: self.sdk.forward_backward(batch, loss_fn, loss_fn_config), "forward_backward")
+        return self._loss_request("forward_backward", data, loss_fn, loss_fn_config)
 
     def forward(
-        self,
-        data: Sequence[types.Datum],
-        loss_fn: types.LossFnType = "cross_entropy",
-        loss_fn_config: Mapping[str, float | str] | None = None,
+        self, data: Sequence[types.Datum], loss_fn: LossFnType = "cross_entropy", loss_fn_config: LossConfig = None
     ) -> TinkerFuture[types.ForwardBackwardOutput]:
         """Compute the loss of ``data`` without gradients."""
+        return self._loss_request("forward", data, loss_fn, loss_fn_config)
+
+    def _loss_request(
+        self,
+        method: Literal["forward", "forward_backward"],
+        data: Sequence[types.Datum],
+        loss_fn: LossFnType,
+        loss_fn_config: LossConfig,
+    ) -> TinkerFuture[types.ForwardBackwardOutput]:
+        """The SDK's ``method`` of that name on ``data`` (a list of it, taken now)."""
         batch = list(data)
-        return self._future(lambda: self.sdk.forward(batch, loss_fn, loss_fn_config), "forward")
+        return self._future(lambda: getattr(self.sdk, method)(batch, loss_fn, loss_fn_config), method)
 
     def optim_step(self, adam_params: types.AdamParams) -> TinkerFuture[types.OptimStepResponse]:
         """Apply the accumulated gradients with Adam."""
@@ -490,7 +499,8 @@ class TinkerTrainingClient:
         It is a training-queue request: it runs after the requests submitted before it, so it sees exactly the
         weights they leave.
         """
-        return self._limits.training(
+        return self._limits.future(
+            "training",
             self.sdk.save_weights_and_get_sampling_client,
             "save_weights_and_get_sampling_client",
             self._where,
@@ -513,7 +523,7 @@ class TinkerTrainingClient:
         return name
 
 
-class TinkerServiceClient:
+class TinkerServiceClient(LoraTrainingService[TinkerFuture[TinkerTrainingClient]]):
     """Tinker's ``ServiceClient`` with a model check, path checks and time limits.
 
     Create it with :func:`create_tinker_service_client`, which checks that the service answers.
@@ -620,28 +630,21 @@ class TinkerServiceClient:
             return "It offers no model for both training and sampling."
         return "Models offered for training and sampling: " + ", ".join(usable) + "."
 
-    def create_lora_training_client(
-        self,
-        base_model: str,
-        rank: int = 32,
-        seed: int | None = None,
-        train_mlp: bool = True,
-        train_attn: bool = True,
-        train_unembed: bool = True,
-    ) -> TinkerFuture[TinkerTrainingClient]:
+    def _create_lora_training_client(self, base_model: str, lora: LoraOptions) -> TinkerFuture[TinkerTrainingClient]:
         """A training client with a new LoRA adapter on ``base_model``, after checking it is offered.
 
         Model creation waits in the service's queue like any training request.
         """
         self.check_base_model(base_model)
-        return self.limits.training(
+        return self.limits.future(
+            "training",
             lambda: self.sdk.create_lora_training_client(
                 base_model,
-                rank=rank,
-                seed=seed,
-                train_mlp=train_mlp,
-                train_attn=train_attn,
-                train_unembed=train_unembed,
+                rank=lora.rank,
+                seed=lora.seed,
+                train_mlp=lora.train_mlp,
+                train_attn=lora.train_attn,
+                train_unembed=lora.train_unembed,
             ),
             f"create_lora_training_client({base_model!r})",
             self.base_url,
@@ -650,20 +653,23 @@ class TinkerServiceClient:
 
     def create_training_client_from_state(self, path: str) -> TinkerFuture[TinkerTrainingClient]:
         """A training client with the weights of a ``save_state`` checkpoint and a fresh optimizer."""
-        _check_path_kind(path, "weights", "resume training")
-        return self.limits.training(
-            lambda: self.sdk.create_training_client_from_state(path),
-            f"create_training_client_from_state({path!r})",
-            self.base_url,
-            convert=self._wrap_trainer,
-        )
+        return self._from_state("create_training_client_from_state", path)
 
     def create_training_client_from_state_with_optimizer(self, path: str) -> TinkerFuture[TinkerTrainingClient]:
         """A training client restored from a ``save_state`` checkpoint, Adam state included."""
+        return self._from_state("create_training_client_from_state_with_optimizer", path)
+
+    def _from_state(
+        self,
+        method: Literal["create_training_client_from_state", "create_training_client_from_state_with_optimizer"],
+        path: str,
+    ) -> TinkerFuture[TinkerTrainingClient]:
+        """The SDK's ``method`` of that name on a ``save_state`` checkpoint ``path``, after checking its kind."""
         _check_path_kind(path, "weights", "resume training")
-        return self.limits.training(
-            lambda: self.sdk.create_training_client_from_state_with_optimizer(path),
-            f"create_training_client_from_state_with_optimizer({path!r})",
+        return self.limits.future(
+            "training",
+            lambda: getattr(self.sdk, method)(path),
+            f"{method}({path!r})",
             self.base_url,
             convert=self._wrap_trainer,
         )
@@ -679,7 +685,8 @@ class TinkerServiceClient:
         else:
             raise ValueError("create_sampling_client needs model_path or base_model")
         # Creating a sampler changes nothing, so it can be repeated.
-        return self.limits.quick(
+        return self.limits.future(
+            "quick",
             lambda: self.sdk.create_sampling_client(model_path=model_path, base_model=base_model),
             f"create_sampling_client({model_path or base_model!r})",
             self.base_url,

@@ -10,9 +10,10 @@ unknown tool, a wrong ``args`` shape or failing code all give ``ok=False`` and a
 ``error`` message. Dataset creation, evaluation and the chat loop all go through it.
 
 Public names: :func:`run_tool`, :func:`run_tool_call`, :class:`ToolResult`,
-:func:`calculate`, :func:`format_number`, :class:`CalculatorError` and its subclasses,
 :func:`run_python_sandboxed`, :func:`run_python_many`, :class:`PythonRunResult`,
-:func:`available_isolation` and :func:`answers_match`.
+:func:`available_isolation`, :func:`answers_match`, and the calculator's ``__all__``:
+:func:`calculate`, :func:`format_number`, :class:`CalculatorError` and its subclasses,
+and its ``MAX_*`` limits.
 """
 
 from __future__ import annotations
@@ -23,21 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sft.reply_format import TOOL_ARG
-from sft.tools.calculator import (
-    CalculationTimeoutError,
-    CalculatorError,
-    CalculatorSyntaxError,
-    DivisionByZeroError,
-    DomainError,
-    ExpressionTooLongError,
-    InvalidArgumentError,
-    LimitExceededError,
-    NestingTooDeepError,
-    TooLargeError,
-    UnknownNameError,
-    calculate,
-    format_number,
-)
+from sft.tools import calculator
+from sft.tools.calculator import *  # noqa: F403 - its __all__, which this package's __all__ re-exports
+from sft.tools.calculator import CalculatorError, calculate, format_number
 from sft.tools.compare import answers_match
 from sft.tools.sandbox import (
     PythonRunResult,
@@ -51,31 +40,19 @@ from sft.tools.sandbox import (
 
 __all__ = [
     "TOOL_NAMES",
-    "CalculationTimeoutError",
-    "CalculatorError",
-    "CalculatorSyntaxError",
-    "DivisionByZeroError",
-    "DomainError",
-    "ExpressionTooLongError",
-    "InvalidArgumentError",
-    "LimitExceededError",
-    "NestingTooDeepError",
     "PythonRunResult",
     "SandboxError",
     "SandboxUnavailableError",
-    "TooLargeError",
     "ToolResult",
-    "UnknownNameError",
     "answers_match",
     "available_isolation",
-    "calculate",
-    "format_number",
     "python_sandbox_problem",
     "run_python_many",
     "run_python_sandboxed",
     "run_tool",
     "run_tool_call",
 ]
+__all__ += calculator.__all__  # calculate, format_number, CalculatorError and its subclasses, the limits
 
 TOOL_NAMES = tuple(TOOL_ARG)
 """The tools the model may call, with their only argument: ``expression`` / ``code``."""

@@ -304,8 +304,9 @@ _UNCOUNTED_MEMORY = ("memfd_create", "memfd_secret", "shmget", "shmat", "shmctl"
 
 # Changes to the metadata of existing inodes (mode, owner, times, extended attributes)
 # and hard links, denied with EPERM in every mode: under bubblewrap the device nodes
-# are the host's own inodes, and no snippet needs these calls.
-_INODE_CHANGES = (
+# are the host's own inodes, and no snippet needs these calls. In the shared-file-system
+# mode they are also file-system writes (below), which fail with EROFS instead.
+_MODE_OWNER_TIMES = (
     "chmod",
     "fchmod",
     "fchmodat",
@@ -318,6 +319,8 @@ _INODE_CHANGES = (
     "utimes",
     "utimensat",
     "futimesat",
+)
+_XATTRS = (
     "setxattr",
     "lsetxattr",
     "fsetxattr",
@@ -327,9 +330,9 @@ _INODE_CHANGES = (
     "fremovexattr",
     "removexattrat",
     "file_setattr",
-    "link",
-    "linkat",
 )
+_HARD_LINKS = ("link", "linkat")
+_INODE_CHANGES = (*_MODE_OWNER_TIMES, *_XATTRS, *_HARD_LINKS)
 
 # File-system writes, denied with EROFS when the code shares the host file system.
 _FS_WRITES = (
@@ -341,35 +344,15 @@ _FS_WRITES = (
     "mkdir",
     "mkdirat",
     "rmdir",
-    "link",
-    "linkat",
+    *_HARD_LINKS,
     "symlink",
     "symlinkat",
     "unlink",
     "unlinkat",
-    "chmod",
-    "fchmod",
-    "fchmodat",
-    "fchmodat2",
-    "chown",
-    "fchown",
-    "lchown",
-    "fchownat",
-    "utime",
-    "utimes",
-    "utimensat",
-    "futimesat",
+    *_MODE_OWNER_TIMES,
     "mknod",
     "mknodat",
-    "setxattr",
-    "lsetxattr",
-    "fsetxattr",
-    "setxattrat",
-    "removexattr",
-    "lremovexattr",
-    "fremovexattr",
-    "removexattrat",
-    "file_setattr",
+    *_XATTRS,
 )
 
 # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND: any of them means "may write".

@@ -468,7 +468,11 @@ def _to_int(fn: Callable[[float], int]) -> Callable[[Number], int]:
     return convert
 
 
-def _float_fn(fn: Callable[..., float], domain_message: str) -> Callable[..., float]:
+def _float_fn(name: str, domain_problem: str = "is undefined here") -> Callable[..., float]:
+    """``math.<name>`` on floats; a value it rejects raises ``DomainError("<name>() <domain_problem>")``."""
+    fn: Callable[..., float] = getattr(math, name)
+    domain_message = f"{name}() {domain_problem}"
+
     def call(*args: Number) -> float:
         floats = [_as_float(a) for a in args]  # may raise TooLargeError, a ValueError
         try:
@@ -508,7 +512,7 @@ def _lcm(*args: Number) -> int:
 
 
 def _hypot(*args: Number) -> float:
-    return _float_fn(math.hypot, "hypot() is undefined here")(*args)
+    return _float_fn("hypot")(*args)
 
 
 def _degrees(x: Number) -> float:
@@ -524,7 +528,7 @@ def _abs(x: Number) -> Number:
 
 
 def _exp(x: Number) -> float:
-    return _float_fn(math.exp, "exp() is undefined here")(x)
+    return _float_fn("exp")(x)
 
 
 @dataclass(frozen=True)
@@ -537,6 +541,14 @@ class _Function:
 def _fn(fn: Callable[..., Number], min_args: int = 1, max_args: int | None = -1) -> _Function:
     return _Function(fn, min_args, min_args if max_args == -1 else max_args)
 
+
+# math's one-argument float functions, by what their error says when math rejects the value.
+_FLOAT_FUNCTIONS = {
+    "is undefined here": ("sin", "cos", "tan", "atan", "tanh", "asinh"),
+    "needs a value between -1 and 1": ("asin", "acos", "atanh"),
+    "needs a value of at least 1": ("acosh",),
+    "overflowed": ("sinh", "cosh"),
+}
 
 _FUNCTIONS: dict[str, _Function] = {
     "sqrt": _fn(_sqrt),
@@ -552,19 +564,8 @@ _FUNCTIONS: dict[str, _Function] = {
     "ln": _fn(_log_fixed(math.log)),
     "log10": _fn(_log_fixed(math.log10)),
     "log2": _fn(_log_fixed(math.log2)),
-    "sin": _fn(_float_fn(math.sin, "sin() is undefined here")),
-    "cos": _fn(_float_fn(math.cos, "cos() is undefined here")),
-    "tan": _fn(_float_fn(math.tan, "tan() is undefined here")),
-    "asin": _fn(_float_fn(math.asin, "asin() needs a value between -1 and 1")),
-    "acos": _fn(_float_fn(math.acos, "acos() needs a value between -1 and 1")),
-    "atan": _fn(_float_fn(math.atan, "atan() is undefined here")),
-    "atan2": _fn(_float_fn(math.atan2, "atan2() is undefined here"), 2),
-    "sinh": _fn(_float_fn(math.sinh, "sinh() overflowed")),
-    "cosh": _fn(_float_fn(math.cosh, "cosh() overflowed")),
-    "tanh": _fn(_float_fn(math.tanh, "tanh() is undefined here")),
-    "asinh": _fn(_float_fn(math.asinh, "asinh() is undefined here")),
-    "acosh": _fn(_float_fn(math.acosh, "acosh() needs a value of at least 1")),
-    "atanh": _fn(_float_fn(math.atanh, "atanh() needs a value between -1 and 1")),
+    **{name: _fn(_float_fn(name, problem)) for problem, names in _FLOAT_FUNCTIONS.items() for name in names},
+    "atan2": _fn(_float_fn("atan2"), 2),
     "degrees": _fn(_degrees),
     "radians": _fn(_radians),
     "floor": _fn(_to_int(math.floor)),

@@ -525,8 +525,16 @@ def bwrap_required() -> bool:
     return os.environ.get(ENV_REQUIRE_BWRAP, "").strip().lower() in ("1", "true", "yes")
 
 
-def _classify(exit_code: int, stderr: str) -> str | None:
-    """Maps how the process ended to the limit that stopped it, if any."""
+def _classify(exit_code: int, stderr: str, *, output_exceeded: bool, timed_out: bool) -> str | None:
+    """Maps how the process ended to the limit that stopped it, if any (``limit_exceeded``).
+
+    The output limit, when the code wrote more than it allows; none when the wall-clock timeout killed it (that
+    is ``timed_out``); else what its exit status and the last line of its stderr say.
+    """
+    if output_exceeded:
+        return "output"
+    if timed_out:
+        return None
     if exit_code == -signal.SIGXCPU:
         return "cpu"
     if exit_code == -signal.SIGXFSZ:
@@ -623,46 +631,48 @@ def run_python_sandboxed(
             env = _child_env(workdir)
             cwd = workdir
             run_as = None
-        return _run(
-            argv,
-            env=env,
-            cwd=cwd,
-            run_as=run_as,
-            source=source,
-            timeout_s=timeout_s,
-            max_output_bytes=max_output_bytes,
-            isolation=mode,
-            seccomp=program is not None,
-        )
+        launch = _Launch(argv, env, cwd, run_as, isolation=mode, seccomp=program is not None)
+        return _run(launch, source=source, timeout_s=timeout_s, max_output_bytes=max_output_bytes)
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run(
-    argv: list[str],
-    *,
-    env: dict[str, str] | None,
-    cwd: str | None,
-    run_as: int | None,
-    source: bytes,
-    timeout_s: float,
-    max_output_bytes: int,
-    isolation: str,
-    seccomp: bool,
-) -> PythonRunResult:
+@dataclass(frozen=True)
+class _Launch:
+    """How :func:`_run` starts the sandboxed interpreter, and what isolates it (for the result).
+
+    Attributes:
+        argv: The command line (bubblewrap's, or the interpreter's with its bootstrap).
+        env: The child's whole environment (``None``: this process's).
+        cwd: Its working directory (``None``: this process's).
+        run_as: The uid (and gid) it runs as, without supplementary groups; ``None``: ours.
+        isolation: :data:`ISOLATION_BWRAP` or :data:`ISOLATION_RLIMITS`.
+        seccomp: Whether the child installs a seccomp filter.
+    """
+
+    argv: list[str]
+    env: dict[str, str] | None
+    cwd: str | None
+    run_as: int | None
+    isolation: str
+    seccomp: bool
+
+
+def _run(launch: _Launch, *, source: bytes, timeout_s: float, max_output_bytes: int) -> PythonRunResult:
+    isolation = launch.isolation
     start = time.monotonic()
     deadline = start + timeout_s
     try:
         proc = subprocess.Popen(
-            argv,
+            launch.argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
-            cwd=cwd,
+            env=launch.env,
+            cwd=launch.cwd,
             start_new_session=True,  # its own process group, killed as a whole
-            **({} if run_as is None else {"user": run_as, "group": run_as, "extra_groups": []}),
+            **({} if launch.run_as is None else {"user": launch.run_as, "group": launch.run_as, "extra_groups": []}),
         )
     except OSError as error:
         raise SandboxError(f"could not start the sandbox: {error}") from error
@@ -765,21 +775,15 @@ def _run(
         exit_code = 128 - exit_code
     out_text = b"".join(chunks[out_fd]).decode("utf-8", "replace")
     err_text = b"".join(chunks[err_fd]).decode("utf-8", "replace")
-    if output_exceeded:
-        limit: str | None = "output"
-    elif timed_out:
-        limit = None
-    else:
-        limit = _classify(exit_code, err_text)
     return PythonRunResult(
         stdout=out_text,
         stderr=err_text,
         exit_code=exit_code,
         timed_out=timed_out,
-        limit_exceeded=limit,
+        limit_exceeded=_classify(exit_code, err_text, output_exceeded=output_exceeded, timed_out=timed_out),
         duration_s=duration,
         isolation=isolation,
-        seccomp=seccomp,
+        seccomp=launch.seccomp,
     )
 
 

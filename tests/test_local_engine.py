@@ -308,3 +308,34 @@ def test_bf16_packed_step_matches_a_plain_bf16_forward_pass(tmp_path: Path, tiny
     # (the per-row SDPA path before it: ~1.1), with the summed loss within 0.2%: bf16 keeps 8 mantissa bits.
     assert worst < 0.02
     assert out.metrics["loss:sum"] == pytest.approx(loss, rel=5e-3)
+
+
+def test_a_bf16_sampler_merges_the_adapter_in_float32_before_the_cast(tmp_path, tiny_model_dir):
+    from peft.tuners.lora import LoraLayer
+
+    service = LocalServiceClient(save_root=tmp_path / "run", device="cpu", precision="bf16")
+    client = service.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
+    with torch.no_grad():  # a fresh adapter has B = 0 and nothing to merge: move every factor
+        generator = torch.Generator().manual_seed(1)
+        for name, param in client.model.named_parameters():
+            if "lora_" in name:
+                param.add_(torch.randn(param.shape, generator=generator) * 0.05)
+    path = client.save_weights_for_sampler("s").result().path
+    bf16 = LocalServiceClient(save_root=tmp_path / "b", device="cpu", precision="bf16")
+    fp32 = LocalServiceClient(save_root=tmp_path / "f", device="cpu", precision="fp32")
+    merged_bf16 = bf16.create_sampling_client(model_path=path).result()._runner.model
+    reference = fp32.create_sampling_client(model_path=path).result()._runner
+    assert reference.merge_frozen_adapter() > 0
+    layers = dict(merged_bf16.named_modules())
+    compared = 0
+    for name, module in reference.model.named_modules():
+        if isinstance(module, LoraLayer) and module.merged:
+            got = layers[name]
+            assert got.merged and got.get_base_layer().weight.dtype == torch.bfloat16
+            # Exactly the float32 merge, rounded once: the adapter's update is not lost to bf16 rounding.
+            torch.testing.assert_close(
+                got.get_base_layer().weight, module.get_base_layer().weight.bfloat16(), rtol=0, atol=0
+            )
+            compared += 1
+    assert compared == reference.merge_frozen_adapter() + compared  # nothing left to merge in the reference
+    assert compared >= 14  # 2 decoder layers x 7 projections

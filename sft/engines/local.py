@@ -45,7 +45,6 @@ from sft.engines.local_runtime import (
     resolve_device,
 )
 from sft.engines.local_sampling import LocalSamplingClient
-from sft.engines.lora_fused import fuse_lora_layers
 from sft.engines.models import load_model
 from sft.engines.packing import ATTENTION_NAME, pack_rows, register_segment_attention
 from sft.engines.protocols import LoraOptions, LoraTrainingService
@@ -480,7 +479,6 @@ class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
             for module in model.modules():
                 if hasattr(module, "cast_input_dtype_enabled"):
                     module.cast_input_dtype_enabled = False
-        fuse_lora_layers(model)
         return ModelRunner(model, tokenizer, base_model, self.device, self.autocast)
 
     def _create_lora_training_client(self, base_model: str, lora: LoraOptions) -> LocalFuture[LocalTrainingClient]:

@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/study.py default lr-2x                 # train + evaluate each, add their rows
     .venv/bin/python benchmarks/study.py lr-2x --num_steps 200         # a shorter pilot (its row says so)
     .venv/bin/python benchmarks/study.py lr-2x --skip_train            # evaluate the recipe's existing run again
+    .venv/bin/python benchmarks/study.py default --run <run>           # record an existing run (a `make run`)
 
 Each recipe is a set of ``sft.train`` options on top of the defaults; its run is named ``study-<recipe>`` (with
 ``-s<steps>`` for a pilot) under ``checkpoints/``. The final checkpoint is evaluated with ``sft.evaluate`` (greedy,
@@ -165,7 +166,8 @@ def render_table(rows: Mapping[str, Mapping[str, Any]]) -> str:
     for name, row in sorted(rows.items(), key=lambda kv: kv[1]["recorded"]):
         val, ext, para = (row["eval"].get(s) for s in EVAL_SETS)
         cells = [
-            name,
+            row.get("recipe", name)
+            + ("" if row.get("run", name).startswith("study-") else f" (`{row.get('run', name)}`)"),
             str(row["num_steps"]),
             f"{row['train_s'] / 60:.1f} min" if row.get("train_s") else "n/a",
         ]
@@ -190,16 +192,32 @@ def load_results() -> dict[str, Any]:
     return data
 
 
+def logged_train_seconds(run: str) -> float | None:
+    """Wall-clock of a finished run from the first and last timestamps of its ``train.log``."""
+    stamps = []
+    for line in (REPO / "logs" / run / "train.log").read_text(encoding="utf-8").splitlines():
+        try:
+            stamps.append(time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S")))
+        except ValueError:
+            continue
+    return stamps[-1] - stamps[0] if len(stamps) > 1 else None
+
+
 def study(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     about, options = RECIPES[recipe]
-    run = run_name(recipe, args.num_steps)
-    train_s = None if args.skip_train else train(recipe, options, args.num_steps)
+    run = args.run or run_name(recipe, args.num_steps)
+    if args.run:
+        train_s = logged_train_seconds(run)
+    else:
+        train_s = None if args.skip_train else train(recipe, options, args.num_steps)
     config = json.loads((REPO / "logs" / run / "config.json").read_text(encoding="utf-8"))
     evals = {
         s: summarize(evaluate(run, s, args.val_samples)) for s in EVAL_SETS if s != "external_dev" or EXTERNAL.exists()
     }
     previous = load_results().get(run, {})
     return {
+        "recipe": recipe,
+        "run": run,
         "about": about + (f" (pilot: {args.num_steps} steps)" if args.num_steps else ""),
         "options": options,
         "num_steps": config.get("num_steps"),
@@ -218,7 +236,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--num_steps", type=int, default=None, help="train this many steps instead (a pilot)")
     parser.add_argument("--val_samples", type=int, default=None, help="validation samples (default: all)")
     parser.add_argument("--skip_train", action="store_true", help="evaluate the recipe's existing run")
+    parser.add_argument("--run", default=None, help="record this existing run as the recipe (trained with its options)")
     args = parser.parse_args(argv)
+    if args.run and len(args.recipes) != 1:
+        parser.error("--run records one run: name exactly one recipe")
     unknown = [r for r in args.recipes if r not in RECIPES]
     if unknown:
         parser.error(f"unknown recipe(s) {', '.join(unknown)}; known: {', '.join(RECIPES)}")
@@ -236,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for recipe in args.recipes:
         row = study(recipe, args)
         results = load_results()
-        results[run_name(recipe, args.num_steps)] = row
+        results[args.run or run_name(recipe, args.num_steps)] = row
         atomic_write_json(RESULTS, results)
         atomic_write_text(TABLE, render_table(results))
         print(f"{recipe}: recorded in {RESULTS.relative_to(REPO)} and {TABLE.relative_to(REPO)}")

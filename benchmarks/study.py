@@ -211,6 +211,8 @@ def study(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     else:
         train_s = None if args.skip_train else train(recipe, options, args.num_steps)
     config = json.loads((REPO / "logs" / run / "config.json").read_text(encoding="utf-8"))
+    if not EXTERNAL.exists():
+        print(f"note: {EXTERNAL} not found; external_dev is not evaluated (its columns read n/a)", flush=True)
     evals = {
         s: summarize(evaluate(run, s, args.val_samples)) for s in EVAL_SETS if s != "external_dev" or EXTERNAL.exists()
     }

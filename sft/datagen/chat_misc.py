@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from sft.datagen.core import NO_TOOL, Draft, pick, qa_templates, template
+from sft.datagen.core import NO_TOOL, Draft, FamilyTask, family_templates, pick, qa_templates, template
 
 # --- small talk and the assistant itself (one template per intent) ------------------------------------------------
 
@@ -970,22 +970,49 @@ _WRITE_CODE = (
 )
 
 
-@template("code_help/write_code", NO_TOOL, weight=1.5)
-def write_code(rng: random.Random) -> Draft:
-    task, code = rng.choice(_WRITE_CODE)
-    prompt = pick(
-        rng,
-        (
-            "Write {t}.",
-            "Can you write {t}?",
-            "Show me {t}.",
-            "I need {t}.",
-            "How would I write {t}?",
-            "Give me code for {t}.",
-        ),
-        t=task,
-    )
-    return Draft(prompt=prompt, answer=code, fragile=True)
+_MORE_WRITE_CODE = (
+    ("a Python function that returns the sum of a list", "def total(nums):\n    return sum(nums)"),
+    (
+        "a Python function that checks whether a year is a leap year",
+        "def is_leap(year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)",
+    ),
+    ("a list comprehension that squares the numbers 1 to 10", "squares = [n * n for n in range(1, 11)]"),
+    (
+        "a Python function that returns the average of a list of numbers",
+        "def average(nums):\n    return sum(nums) / len(nums) if nums else 0.0",
+    ),
+    ("a JavaScript function that reverses an array", "function reverseArray(arr) {\n  return [...arr].reverse();\n}"),
+    ("an SQL query that selects every user older than 30", "SELECT * FROM users WHERE age > 30;"),
+    (
+        "a Python function that counts how often each word appears in a text",
+        "from collections import Counter\n\ndef word_counts(text):\n    return Counter(text.lower().split())",
+    ),
+    ("a Python function that capitalizes every word in a sentence", "def title_case(s):\n    return s.title()"),
+)
+
+
+def _write_code_task(rng: random.Random) -> FamilyTask:
+    task, code = rng.choice(_WRITE_CODE + _MORE_WRITE_CODE)
+    return {"t": task}, code
+
+
+# A request for code to read (no input to run it on) is answered with the code itself, not a python call. Sibling
+# phrasings keep that taught when the split holds one of them out.
+family_templates(
+    "code_help",
+    "write_code",
+    NO_TOOL,
+    _write_code_task,
+    {
+        "imperative": ("Write {t}.", "Please write {t}.", "Write me {t}."),
+        "request": ("Can you write {t}?", "Could you put together {t}?", "Would you write {t} for me?"),
+        "show": ("Show me {t}.", "Give me code for {t}.", "Let me see {t}."),
+        "need": ("I need {t}.", "I'm looking for {t}.", "I want {t}, can you help?"),
+        "how": ("How would I write {t}?", "What does {t} look like?", "How do you code {t}?"),
+    },
+    lambda rng, prompt, code: Draft(prompt=prompt, answer=code, fragile=True),
+    weight=0.6,
+)
 
 
 _HOW_TO = (
@@ -1052,18 +1079,23 @@ _HOW_TO = (
 )
 
 
-@template("code_help/how_to", NO_TOOL, weight=1.5)
-def how_to(rng: random.Random) -> Draft:
+def _how_to_task(rng: random.Random) -> FamilyTask:
     task, answer = rng.choice(_HOW_TO)
-    prompt = pick(
-        rng,
-        (
-            "How do I {t}?",
-            "How can I {t}?",
-            "What's the best way to {t}?",
-            "how to {t}",
-            "Quick question, how do you {t}?",
-        ),
-        t=task,
-    )
-    return Draft(prompt=prompt, answer=answer, fragile=True)
+    return {"t": task}, answer
+
+
+family_templates(
+    "code_help",
+    "how_to",
+    NO_TOOL,
+    _how_to_task,
+    {
+        "how_do": ("How do I {t}?", "How can I {t}?"),
+        "best_way": ("What's the best way to {t}?", "What is the easiest way to {t}?"),
+        "terse": ("how to {t}", "{t} - how?"),
+        "ask": ("Quick question, how do you {t}?", "Could you tell me how to {t}?"),
+        "explain": ("Explain how to {t}.", "Walk me through how to {t}."),
+    },
+    lambda rng, prompt, answer: Draft(prompt=prompt, answer=answer, fragile=True),
+    weight=0.3,
+)

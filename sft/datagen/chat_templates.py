@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from sft.datagen.core import NO_TOOL, Draft, pick, template
+from sft.datagen.core import NO_TOOL, Draft, FamilyTask, family_templates, pick, template
 from sft.datagen.facts import COUNTRIES, ELEMENTS, EVENTS, NUMBER_FACTS, UNIT_FACTS
 
 G_COUNTRY = "country_facts"
@@ -296,44 +296,63 @@ def lucky_numbers(rng: random.Random) -> Draft:
 # --- trivial arithmetic (the decision rule's one exception) ------------------------------------------------------
 
 _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_OP_WORDS = {"+": ("plus",), "-": ("minus",), "*": ("times", "multiplied by"), "/": ("divided by", "over")}
+_OP_SYMBOLS = {"+": ("+",), "-": ("-",), "*": ("*", "x", "×"), "/": ("/", "÷")}
+_OP_NOUNS = {"+": "the sum of", "-": "the difference between", "*": "the product of", "/": "the quotient of"}
 
 
-@template(f"{G_BOUND}/trivial_arithmetic", NO_TOOL, weight=4.0)
-def trivial_arithmetic(rng: random.Random) -> Draft:
+def _trivial_task(rng: random.Random) -> FamilyTask:
+    """One operation on two single digits with a whole result: the decision rule's direct-answer exception."""
     op = rng.choice(("+", "+", "-", "*", "*", "/"))
     a, b = rng.randint(0, 9), rng.randint(1, 9)
     if op == "-" and a < b:
         a, b = b, a
     if op == "/":
-        b = rng.randint(1, 9)
         a = b * rng.randint(0, 9 // b)
-    result = {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else 0}[op]
-    words = rng.random() < 0.3
-    sa, sb = (_DIGIT_WORDS[a], _DIGIT_WORDS[b]) if words else (str(a), str(b))
-    sym = {
-        "+": rng.choice(("+", "plus", "and")),
-        "-": rng.choice(("-", "minus")),
-        "*": rng.choice(("*", "x", "times", "×")),
-        "/": rng.choice(("/", "divided by")),
+    result = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a // b
+    imperative = {
+        "+": rng.choice((f"add {a} and {b}", f"add {a} to {b}")),
+        "-": rng.choice((f"subtract {b} from {a}", f"take {b} away from {a}")),
+        "*": rng.choice((f"multiply {a} by {b}", f"multiply {a} and {b}")),
+        "/": f"divide {a} by {b}",
     }[op]
-    if sym == "and":
-        prompt = pick(rng, ("What do {a} and {b} make?", "{a} and {b} is how much?"), a=sa, b=sb)
-    else:
-        prompt = pick(
-            rng,
-            (
-                "What is {a} {s} {b}?",
-                "what's {a} {s} {b}",
-                "{a} {s} {b}?",
-                "{a}{s}{b}",
-                "How much is {a} {s} {b}?",
-                "quick: {a} {s} {b}",
-            ),
-            a=sa,
-            b=sb,
-            s=sym,
-        )
-    return _chat(prompt, str(result))
+    values = {
+        "a": a,
+        "b": b,
+        "wa": _DIGIT_WORDS[a],
+        "wb": _DIGIT_WORDS[b],
+        "sym": rng.choice(_OP_SYMBOLS[op]),
+        "word": rng.choice(_OP_WORDS[op]),
+        "noun": f"{_OP_NOUNS[op]} {a} and {b}",
+        "imp": imperative,
+        "Imp": imperative[0].upper() + imperative[1:],
+    }
+    return values, str(result)
+
+
+# Sibling phrasings of one task, so a held-out phrasing still has the rule taught by the others. No two styles
+# share wording (the split joins near-duplicate prompts).
+family_templates(
+    G_BOUND,
+    "trivial_arithmetic",
+    NO_TOOL,
+    _trivial_task,
+    {
+        "symbols": (
+            "What is {a} {sym} {b}?",
+            "{a} {sym} {b}?",
+            "{a}{sym}{b}",
+            "quick: {a} {sym} {b}",
+            "{a} {sym} {b} = ?",
+        ),
+        "spoken": ("what's {a} {word} {b}", "How much is {a} {word} {b}?", "{a} {word} {b} equals what?"),
+        "number_words": ("What is {wa} {word} {wb}?", "{wa} {word} {wb}?", "how much is {wa} {word} {wb}"),
+        "imperative": ("{Imp}.", "Please {imp}.", "Can you {imp}?", "{Imp} for me."),
+        "noun": ("What is {noun}?", "Find {noun}.", "{noun}?", "Tell me {noun}."),
+    },
+    lambda rng, prompt, answer: Draft(prompt=prompt, answer=answer),
+    weight=1.2,
+)
 
 
 # --- words and language ------------------------------------------------------------------------------------------

@@ -157,17 +157,19 @@ def render_table(rows: Mapping[str, Mapping[str, Any]]) -> str:
         "recipe from scratch and evaluates its final checkpoint, greedy, tools run. JSON = valid JSON, tool = correct",
         "tool (all samples), calc/py = execution accuracy on calculator/python samples. val = the validation split",
         "(templates held out of training), ext = `../shared/data/external_dev.json` (written outside the project),",
-        "para = `benchmarks/study_paraphrases.json` (our rewordings of trained task families).",
+        "para = `benchmarks/study_paraphrases.json` (our rewordings of trained task families). data = the first hex",
+        "digits of the training dataset's sha256: compare rows trained on the same data and the same steps.",
         "",
-        "| recipe | steps | train | val JSON | val tool | val calc | val py | ext tool | ext calc | ext py"
+        "| recipe | data | steps | train | val JSON | val tool | val calc | val py | ext tool | ext calc | ext py"
         " | para calc | para py | what it changes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in sorted(rows.items(), key=lambda kv: kv[1]["recorded"]):
         val, ext, para = (row["eval"].get(s) for s in EVAL_SETS)
         cells = [
             row.get("recipe", name)
             + ("" if row.get("run", name).startswith("study-") else f" (`{row.get('run', name)}`)"),
+            f"`{row['dataset_sha256'][:8]}`" if row.get("dataset_sha256") else "n/a",
             str(row["num_steps"]),
             f"{row['train_s'] / 60:.1f} min" if row.get("train_s") else "n/a",
         ]
@@ -224,6 +226,7 @@ def study(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
         "options": options,
         "num_steps": config.get("num_steps"),
         "batch_size": config.get("batch_size"),
+        "dataset_sha256": (config.get("resolved") or {}).get("dataset_sha256"),
         "train_s": train_s if train_s is not None else previous.get("train_s"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "recorded": time.strftime("%Y-%m-%dT%H:%M:%S"),

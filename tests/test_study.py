@@ -46,9 +46,16 @@ def test_rows_report_rates_per_category_and_family(tmp_path, monkeypatch) -> Non
     assert summary["execution_accuracy"] == pytest.approx(1 / 3)  # over the three tool samples
     assert summary["per_category"]["calculator"]["execution_accuracy"] == 0.5
     assert summary["per_family"]["synth_calc/pct_off"]["n"] == 2  # both phrasings of one family
-    row = {"about": "x", "num_steps": 600, "train_s": 600.0, "recorded": "t", "eval": {"validation": summary}}
+    row = {
+        "about": "x",
+        "dataset_sha256": "ca8488054fbd",
+        "num_steps": 600,
+        "train_s": 600.0,
+        "recorded": "t",
+        "eval": {"validation": summary},
+    }
     table = study.render_table({"study-default": row})
-    assert "| study-default | 600 | 10.0 min | 100% | 75% | 50% | 0% | n/a |" in table
+    assert "| study-default | `ca848805` | 600 | 10.0 min | 100% | 75% | 50% | 0% | n/a |" in table
 
 
 def test_unknown_recipe_is_refused() -> None:

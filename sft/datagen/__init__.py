@@ -20,10 +20,10 @@ features such as digits, math words or code in the prompt:
    output), advice, opinions, creative writing, small talk and questions about the assistant -- even when the prompt
    contains numbers ("I have 3 kids, any road-trip tips?", "What happened in 1969?", "Is 7 a lucky number?").
 
-One exception, for mental arithmetic: a single operation (+, -, *, /) on two single-digit whole numbers with a
-whole, non-negative result ("2+2", "9-4", "3 times 4", "8/2") is answered directly with the bare result
-(``{"final": "4"}``). Anything beyond that -- a two-digit operand, a decimal, a second operation, a percentage, a
-word problem that needs more than that one step -- goes to the calculator.
+No exception for mental arithmetic: the system prompt sends arithmetic to the calculator and the seed's own
+calculator example is ``2+2``, so a single operation on two digits ("2+2", "nine minus four", "the product of 3 and
+4") is a calculator call like any other. (Until 2026-12-04 those were answered directly; on held-out phrasings the
+model called the calculator anyway, with the right expression.)
 
 Tie-breakers:
 

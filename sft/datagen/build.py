@@ -23,7 +23,6 @@ from sft.datagen.core import (
     Category,
     Draft,
     TemplateSpec,
-    is_trivial_arithmetic,
     style,
 )
 
@@ -148,10 +147,6 @@ def _draw_from(spec: TemplateSpec, need: int, rng: random.Random, seen: dict[str
             break
         draft = spec.fn(rng)
         _check_draft(spec, draft)
-        # A calculator draw that lands on single-digit, one-step arithmetic belongs to the rule's direct-answer
-        # exception; skip it rather than teach the opposite decision.
-        if spec.category == CALCULATOR and is_trivial_arithmetic(draft.expression or ""):
-            continue
         payload = draft.expression or draft.code or draft.answer or ""
         if len(draft.prompt) + len(payload) > MAX_DRAFT_CHARS:
             continue

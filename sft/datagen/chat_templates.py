@@ -1,14 +1,15 @@
 """No-tool templates built from tables: facts, words, translations, and the boundary cases of the decision rule.
 
 The boundary templates are the point of this module: prompts that *look* like tool work (they contain numbers,
-code or math words) but need no computation, and trivial arithmetic that the rule answers directly.
+code or math words) but need no computation. Also single-digit arithmetic, which looks trivial but is still the
+calculator's (its templates live here beside the boundary cases they are contrasted with).
 """
 
 from __future__ import annotations
 
 import random
 
-from sft.datagen.core import NO_TOOL, Draft, FamilyTask, family_templates, pick, template
+from sft.datagen.core import CALCULATOR, NO_TOOL, Draft, FamilyTask, family_templates, pick, template
 from sft.datagen.facts import COUNTRIES, ELEMENTS, EVENTS, NUMBER_FACTS, UNIT_FACTS
 
 G_COUNTRY = "country_facts"
@@ -293,7 +294,10 @@ def lucky_numbers(rng: random.Random) -> Draft:
     return _chat(prompt, _NUMBER_CULTURE[n])
 
 
-# --- trivial arithmetic (the decision rule's one exception) ------------------------------------------------------
+# --- single-digit arithmetic (still the calculator's) --------------------------------------------------------------
+# The system prompt sends arithmetic to the calculator and the seed's own calculator example is "2+2", so even one
+# operation on two digits is a calculator call. Phrased in symbols, words, number words, commands and nouns, so a
+# held-out style still has its siblings; the numbers are the only thing a multi-digit calculator prompt adds.
 
 _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _OP_WORDS = {"+": ("plus",), "-": ("minus",), "*": ("times", "multiplied by"), "/": ("divided by", "over")}
@@ -301,17 +305,16 @@ _OP_SYMBOLS = {"+": ("+",), "-": ("-",), "*": ("*", "x", "×"), "/": ("/", "÷")
 _OP_NOUNS = {"+": "the sum of", "-": "the difference between", "*": "the product of", "/": "the quotient of"}
 
 
-def _trivial_task(rng: random.Random) -> FamilyTask:
-    """One operation on two single digits with a whole result: the decision rule's direct-answer exception."""
+def _single_digit_task(rng: random.Random) -> FamilyTask:
+    """One operation on two single digits with a whole result, and the calculator expression that computes it."""
     op = rng.choice(("+", "+", "-", "*", "*", "/"))
     a, b = rng.randint(0, 9), rng.randint(1, 9)
     if op == "-" and a < b:
         a, b = b, a
     if op == "/":
         a = b * rng.randint(0, 9 // b)
-    result = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a // b
     imperative = {
-        "+": rng.choice((f"add {a} and {b}", f"add {a} to {b}")),
+        "+": rng.choice((f"add {a} and {b}", f"add {b} to {a}")),
         "-": rng.choice((f"subtract {b} from {a}", f"take {b} away from {a}")),
         "*": rng.choice((f"multiply {a} by {b}", f"multiply {a} and {b}")),
         "/": f"divide {a} by {b}",
@@ -327,16 +330,15 @@ def _trivial_task(rng: random.Random) -> FamilyTask:
         "imp": imperative,
         "Imp": imperative[0].upper() + imperative[1:],
     }
-    return values, str(result)
+    return values, f"{a} {op} {b}"
 
 
-# Sibling phrasings of one task, so a held-out phrasing still has the rule taught by the others. No two styles
-# share wording (the split joins near-duplicate prompts).
+# No two styles share wording (the split joins near-duplicate prompts).
 family_templates(
     G_BOUND,
     "trivial_arithmetic",
-    NO_TOOL,
-    _trivial_task,
+    CALCULATOR,
+    _single_digit_task,
     {
         "symbols": (
             "What is {a} {sym} {b}?",
@@ -350,8 +352,8 @@ family_templates(
         "imperative": ("{Imp}.", "Please {imp}.", "Can you {imp}?", "{Imp} for me."),
         "noun": ("What is {noun}?", "Find {noun}.", "{noun}?", "Tell me {noun}."),
     },
-    lambda rng, prompt, answer: Draft(prompt=prompt, answer=answer),
-    weight=1.2,
+    lambda rng, prompt, expression: Draft(prompt=prompt, expression=expression),
+    weight=1.0,
 )
 
 

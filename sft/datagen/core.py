@@ -383,25 +383,3 @@ def ordinal(n: int) -> str:
     """``1 -> "1st"``, ``22 -> "22nd"``, ``13 -> "13th"``."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def is_trivial_arithmetic(expression: str) -> bool:
-    """Whether an expression falls under the decision rule's mental-arithmetic exception.
-
-    The exception covers exactly one operation (+, -, *, /) between two single-digit whole numbers whose result is a
-    whole number, e.g. ``2+2``, ``9-4``, ``3*4``, ``8/2``. Such prompts are answered directly; everything else
-    arithmetic goes to the calculator. Calculator templates use this to reject drafts that would contradict the rule.
-
-    Args:
-        expression: A calculator expression.
-
-    Returns:
-        True when the expression is trivial under the rule.
-    """
-    m = re.fullmatch(r"\s*\(?\s*(\d)\s*([-+*/])\s*(\d)\s*\)?\s*", expression)
-    if not m:
-        return False
-    a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
-    if op == "/":
-        return b != 0 and a % b == 0
-    return not (op == "-" and a < b)

@@ -80,6 +80,15 @@ def _numbers(text: str) -> set[float]:
     return {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
 
 
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _spelled_digits(text: str) -> set[float]:
+    """Digits written as words ("six times two")."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return {float(_DIGIT_WORDS.index(w)) for w in words if w in _DIGIT_WORDS}
+
+
 # Constants a formula adds on its own: percent, the rounding digits, and conversion factors.
 _FORMULA_CONSTANTS = {100.0, 1.0, 2.0, 1000.0, 60.0, 1.609344, 0.45359237, 2.54, 0.3048}
 
@@ -92,7 +101,8 @@ def test_calculator_families_copy_every_number_of_the_prompt_into_the_expression
             in_prompt = _numbers(draft.prompt)
             in_expression = _numbers(draft.expression or "")
             given = len(re.findall(r"\d+(?:[.,]\d+)*", draft.prompt))  # an average divides by how many were given
-            assert in_expression - _FORMULA_CONSTANTS - {float(given - 1), float(given)} <= in_prompt, (source, draft)
+            written = in_prompt | _spelled_digits(draft.prompt)
+            assert in_expression - _FORMULA_CONSTANTS - {float(given - 1), float(given)} <= written, (source, draft)
             # Each number the user gave is used (counts of items in the prompt's words aside).
             assert in_prompt <= in_expression | {0.0}, (source, draft)
 

@@ -12,6 +12,7 @@ import pytest
 
 from sft.data_loader import group_samples, load_dataset
 from sft.datagen import REGISTRY, calc_families, py_families
+from sft.datagen.chat_templates import DIGIT_WORDS
 from sft.datagen.core import CALCULATOR, PYTHON, family_of
 from sft.datagen.summary import summarize
 
@@ -80,13 +81,10 @@ def _numbers(text: str) -> set[float]:
     return {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
 
 
-_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-
 def _spelled_digits(text: str) -> set[float]:
     """Digits written as words ("six times two")."""
     words = re.findall(r"[a-z]+", text.lower())
-    return {float(_DIGIT_WORDS.index(w)) for w in words if w in _DIGIT_WORDS}
+    return {float(DIGIT_WORDS.index(w)) for w in words if w in DIGIT_WORDS}
 
 
 # Constants a formula adds on its own: percent, the rounding digits, and conversion factors.

@@ -299,7 +299,7 @@ def lucky_numbers(rng: random.Random) -> Draft:
 # operation on two digits is a calculator call. Phrased in symbols, words, number words, commands and nouns, so a
 # held-out style still has its siblings; the numbers are the only thing a multi-digit calculator prompt adds.
 
-_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _OP_WORDS = {"+": ("plus",), "-": ("minus",), "*": ("times", "multiplied by"), "/": ("divided by", "over")}
 _OP_SYMBOLS = {"+": ("+",), "-": ("-",), "*": ("*", "x", "×"), "/": ("/", "÷")}
 _OP_NOUNS = {"+": "the sum of", "-": "the difference between", "*": "the product of", "/": "the quotient of"}
@@ -322,8 +322,8 @@ def _single_digit_task(rng: random.Random) -> FamilyTask:
     values = {
         "a": a,
         "b": b,
-        "wa": _DIGIT_WORDS[a],
-        "wb": _DIGIT_WORDS[b],
+        "wa": DIGIT_WORDS[a],
+        "wb": DIGIT_WORDS[b],
         "sym": rng.choice(_OP_SYMBOLS[op]),
         "word": rng.choice(_OP_WORDS[op]),
         "noun": f"{_OP_NOUNS[op]} {a} and {b}",

@@ -10,10 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from sft.data_loader import group_samples, load_dataset
+from sft.data_loader import group_samples, load_dataset, prompt_skeleton
 from sft.datagen import REGISTRY, calc_families, py_families
 from sft.datagen.chat_templates import DIGIT_WORDS
-from sft.datagen.core import CALCULATOR, PYTHON, family_of
+from sft.datagen.core import (
+    CALCULATOR,
+    NO_TOOL,
+    PYTHON,
+    Draft,
+    TemplateSpec,
+    family_of,
+    pick,
+    split_phrasings,
+)
 from sft.datagen.summary import summarize
 
 FAMILY_MODULES = {"synth_calc": calc_families, "synth_py": py_families}
@@ -31,7 +40,7 @@ def _family_sources() -> list[str]:
     return [
         s.source
         for s in REGISTRY.values()
-        if s.category in (CALCULATOR, PYTHON) and s.fn.__module__ == "sft.datagen.core"
+        if s.category in (CALCULATOR, PYTHON) and s.fn.__module__ == "sft.datagen.core" and not s.half
     ]
 
 
@@ -46,7 +55,8 @@ def test_every_family_has_several_phrasing_styles_so_a_held_out_one_keeps_siblin
 def test_family_of_reads_the_registry_and_falls_back_to_the_source() -> None:
     assert family_of("synth_calc/pct_off_story") == "pct_off"
     assert family_of("synth_calc/discount_price") == "pct_off"
-    assert family_of("synth_calc/bmi") == "bmi"
+    assert family_of("synth_calc/bmi_h1") == "bmi"
+    assert family_of("synth_calc/no_such_template") == "no_such_template"
     assert family_of("hub/gsm8k") == "gsm8k"
 
 
@@ -137,7 +147,7 @@ def test_sort_and_base_families_follow_the_words_that_name_the_operation() -> No
 def test_summary_counts_families_and_their_templates() -> None:
     records = [
         {"source": s, "category": REGISTRY[s].category, "prompt": "p", "tool": "calculator", "tool_args": {}}
-        for s in ("synth_calc/pct_off_ask", "synth_calc/pct_off_story", "synth_calc/bmi")
+        for s in ("synth_calc/pct_off_ask", "synth_calc/pct_off_story", "synth_calc/bmi_h1")
     ]
     summary = summarize(records)
     assert summary["families_per_category"] == {CALCULATOR: 2}
@@ -149,7 +159,61 @@ def test_the_split_never_joins_two_templates_of_one_family_into_one_group() -> N
     if not committed.is_file():
         pytest.skip("the dataset has not been generated yet")
     samples = load_dataset(committed)
+    halves_joined: set[str] = set()
+    halves: set[str] = {spec.family for spec in REGISTRY.values() if spec.half}
     for group in group_samples(samples):
         sources = {samples[i].source for i in group}
         families = [family_of(s) for s in sources]
-        assert len(families) == len(set(families)), sorted(sources)
+        repeated = {f for f in families if families.count(f) > 1}
+        # Two phrasing halves of one template may share a prompt skeleton by chance; the split then keeps them on one
+        # side, as one template. That must stay rare, and it never happens to the hand-written styles.
+        assert repeated <= halves, sorted(sources)
+        halves_joined |= repeated
+    assert len(halves_joined) <= 0.02 * len(halves), sorted(halves_joined)
+
+
+# --- phrasing halves of single-template families (core.split_phrasings) ---------------------------------------------
+
+
+def _prompts(source: str, n: int = 120) -> set[str]:
+    rng = random.Random(7)
+    return {prompt_skeleton(REGISTRY[source].fn(rng).prompt) for _ in range(n)}
+
+
+def test_a_single_template_family_becomes_two_halves_that_never_share_a_phrasing() -> None:
+    h1, h2 = REGISTRY["synth_py/dedupe_list_h1"], REGISTRY["synth_py/dedupe_list_h2"]
+    assert "synth_py/dedupe_list" not in REGISTRY
+    assert (h1.family, h2.family) == ("dedupe_list", "dedupe_list") and (h1.half, h2.half) == (1, 2)
+    assert h1.weight == h2.weight == 0.5  # the original's weight, shared
+    # The wording that stays after numbers are removed tells the phrasings apart: the halves ask differently.
+    first = {re.sub(r"\s+", " ", s) for s in _prompts("synth_py/dedupe_list_h1")}
+    second = {re.sub(r"\s+", " ", s) for s in _prompts("synth_py/dedupe_list_h2")}
+    assert first and second and not first & second
+    # Between them they still ask every way the original did (3 phrasings, with or without a "run it" prefix).
+    assert any("remove duplicates" in s for s in first | second)
+    assert any("deduplicate this list" in s for s in first | second)
+    assert any("unique values of" in s for s in first | second)
+
+
+def test_templates_whose_prompt_is_not_a_phrasing_list_stay_whole() -> None:
+    registry: dict[str, TemplateSpec] = {}
+
+    def fixed(rng: random.Random) -> Draft:
+        # The only split-able list picks a suffix: halves would differ in two words, so the probe keeps it whole.
+        return Draft(prompt="What is the tallest mountain on Earth" + pick(rng, ("?", ", please?")), answer="Everest.")
+
+    def listed(rng: random.Random) -> Draft:
+        return Draft(prompt=pick(rng, ("Name a primary colour.", "Give me one primary colour.")), answer="Red.")
+
+    registry["t/fixed"] = TemplateSpec("t/fixed", NO_TOOL, fixed, family="fixed")
+    registry["t/listed"] = TemplateSpec("t/listed", NO_TOOL, listed, weight=2.0, family="listed")
+    registry["t/pair_a"] = TemplateSpec("t/pair_a", NO_TOOL, listed, family="pair")
+    registry["t/pair_b"] = TemplateSpec("t/pair_b", NO_TOOL, listed, family="pair")
+    assert split_phrasings(registry) == ["t/listed"]
+    assert sorted(registry) == ["t/fixed", "t/listed_h1", "t/listed_h2", "t/pair_a", "t/pair_b"]
+    rng = random.Random(0)
+    assert {registry["t/listed_h1"].fn(rng).prompt for _ in range(20)} == {"Name a primary colour."}
+    assert {registry["t/listed_h2"].fn(rng).prompt for _ in range(20)} == {"Give me one primary colour."}
+    assert registry["t/listed_h1"].weight == 1.0 and registry["t/listed_h2"].family == "listed"
+    # Outside a half, pick draws from every phrasing as before.
+    assert {listed(rng).prompt for _ in range(40)} == {"Name a primary colour.", "Give me one primary colour."}

@@ -8,6 +8,7 @@ train/validation split (grouped by source) never puts one template's paraphrases
 
 from __future__ import annotations
 
+import contextvars
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -62,6 +63,8 @@ class TemplateSpec:
         family: The task the template teaches (``"pct_off"``, ``"gcd"``), shared by sibling templates that phrase
             the same task differently. The split holds out whole templates, so a family with several templates
             keeps siblings in training when one is held out. Defaults to the template's own name.
+        half: 0 for a template as written; 1 or 2 for one of the two halves :func:`split_phrasings` made of a
+            single-template family (each asks with every other phrasing of the original).
     """
 
     source: str
@@ -69,6 +72,7 @@ class TemplateSpec:
     fn: TemplateFn
     weight: float = 1.0
     family: str = ""
+    half: int = 0
 
 
 REGISTRY: dict[str, TemplateSpec] = {}
@@ -290,7 +294,90 @@ def pick(rng: random.Random, options: Sequence[str], **values: object) -> str:
     Returns:
         The filled phrasing.
     """
+    half = _HALF.get()
+    if half is not None and len(options) >= MIN_PHRASINGS_TO_SPLIT:
+        options = options[half::2]
+        filled = rng.choice(options).format(**values)
+        _SPLIT_PICKS.get().append(filled)
+        return filled
     return rng.choice(options).format(**values)
+
+
+# --- phrasing halves of single-template families -------------------------------------------------------------------
+
+# While a half of a split template draws, ``pick`` keeps every other phrasing (0: even positions, 1: odd ones) of each
+# list of at least MIN_PHRASINGS_TO_SPLIT, and records what it returned, so the probe can tell whether the prompt
+# itself came from a split list.
+MIN_PHRASINGS_TO_SPLIT = 2
+_HALF: contextvars.ContextVar[int | None] = contextvars.ContextVar("phrasing_half", default=None)
+_SPLIT_PICKS: contextvars.ContextVar[list[str]] = contextvars.ContextVar("split_picks")
+_PROBE_DRAWS = 16
+
+
+def _draw_half(fn: TemplateFn, half: int, rng: random.Random) -> tuple[Draft, list[str]]:
+    half_token = _HALF.set(half)
+    picks: list[str] = []
+    picks_token = _SPLIT_PICKS.set(picks)
+    try:
+        return fn(rng), picks
+    finally:
+        _SPLIT_PICKS.reset(picks_token)
+        _HALF.reset(half_token)
+
+
+def _prompt_phrasing_splits(fn: TemplateFn, source: str) -> bool:
+    """Whether every probe draw's prompt is mostly text from split phrasing lists (at least half its characters),
+    so that the two halves ask in different words rather than differing in a suffix. Case is ignored: templates may
+    lower-case a phrasing's first letter behind a prefix ("Use Python to deduplicate ...")."""
+    rng = random.Random(f"probe/{source}")
+    for i in range(_PROBE_DRAWS):
+        draft, picks = _draw_half(fn, i % 2, rng)
+        prompt = draft.prompt.lower()
+        covered = sum(len(piece) for piece in {p.lower() for p in picks} if piece and piece in prompt)
+        if 2 * covered < len(draft.prompt):
+            return False
+    return True
+
+
+def split_phrasings(registry: dict[str, TemplateSpec] | None = None) -> list[str]:
+    """Replace each template that is a family on its own by two halves that ask in different words.
+
+    A family of one template has nothing left in training when the split holds that template out, so the model never
+    sees the task (held-out single templates scored ~0% execution accuracy where families with siblings scored
+    ~90%). Each half draws the same task with every other phrasing of the original's prompt lists, under the
+    original's family and half its weight; the pair therefore stays one family of two differently worded templates.
+    Templates whose prompts do not come from a list of at least MIN_PHRASINGS_TO_SPLIT phrasings (probed by drawing)
+    stay whole, as do optional public datasets (``hub/``).
+
+    Args:
+        registry: The registry to rewrite in place; :data:`REGISTRY` when ``None``.
+
+    Returns:
+        The sources that were split, sorted.
+    """
+    registry = REGISTRY if registry is None else registry
+    members: dict[tuple[str, str], int] = {}
+    for spec in registry.values():
+        key = (spec.source.split("/", 1)[0], spec.family)
+        members[key] = members.get(key, 0) + 1
+    split: list[str] = []
+    for source, spec in sorted(registry.items()):
+        if spec.half or source.startswith("hub/") or members[(source.split("/", 1)[0], spec.family)] > 1:
+            continue
+        if not _prompt_phrasing_splits(spec.fn, source):
+            continue
+        del registry[source]
+        for half in (1, 2):
+
+            def draw(rng: random.Random, fn: TemplateFn = spec.fn, h: int = half - 1) -> Draft:
+                return _draw_half(fn, h, rng)[0]
+
+            name = f"{source}_h{half}"
+            if name in registry:
+                raise ValueError(f"template source {name!r} registered twice")
+            registry[name] = TemplateSpec(name, spec.category, draw, spec.weight / 2, spec.family, half)
+        split.append(source)
+    return split
 
 
 _SMALL_WORDS = [

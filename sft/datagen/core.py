@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -295,12 +296,11 @@ def pick(rng: random.Random, options: Sequence[str], **values: object) -> str:
         The filled phrasing.
     """
     half = _HALF.get()
-    if half is not None and len(options) >= MIN_PHRASINGS_TO_SPLIT:
-        options = options[half::2]
-        filled = rng.choice(options).format(**values)
+    split = half is not None and len(options) >= MIN_PHRASINGS_TO_SPLIT
+    filled = rng.choice(options[half::2] if split else options).format(**values)
+    if split:
         _SPLIT_PICKS.get().append(filled)
-        return filled
-    return rng.choice(options).format(**values)
+    return filled
 
 
 # --- phrasing halves of single-template families -------------------------------------------------------------------
@@ -356,13 +356,14 @@ def split_phrasings(registry: dict[str, TemplateSpec] | None = None) -> list[str
         The sources that were split, sorted.
     """
     registry = REGISTRY if registry is None else registry
-    members: dict[tuple[str, str], int] = {}
-    for spec in registry.values():
-        key = (spec.source.split("/", 1)[0], spec.family)
-        members[key] = members.get(key, 0) + 1
+
+    def family_key(spec: TemplateSpec) -> tuple[str, str]:
+        return spec.source.split("/", 1)[0], spec.family
+
+    members = Counter(family_key(spec) for spec in registry.values())
     split: list[str] = []
     for source, spec in sorted(registry.items()):
-        if spec.half or source.startswith("hub/") or members[(source.split("/", 1)[0], spec.family)] > 1:
+        if spec.half or source.startswith("hub/") or members[family_key(spec)] > 1:
             continue
         if not _prompt_phrasing_splits(spec.fn, source):
             continue

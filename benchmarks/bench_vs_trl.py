@@ -63,7 +63,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything here is local: the bu
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from sft.config import DATA_PATH, LEARNING_RATE_LOCAL, LOCAL_BASE_MODEL, MAX_LENGTH, TrainConfig  # noqa: E402
+from sft.config import DATA_PATH, LEARNING_RATE_LOCAL, LOCAL_BASE_MODEL, LORA_SCALE_LOCAL, MAX_LENGTH, TrainConfig  # noqa: E402
 from sft.data_loader import Sample, load_dataset, select_validation_samples, split_dataset  # noqa: E402
 from sft.datum_builder import TokenizedSample, tokenize_sample  # noqa: E402
 from sft.train import batch_indices  # noqa: E402
@@ -590,7 +590,12 @@ def run_trl(args: argparse.Namespace, precision: str, work_dir: Path, turns: Tur
     targets = lora_targets(model)
     torch.manual_seed(args.seed)  # the same initial adapter as our engine's (it seeds right before wrapping)
     lora = LoraConfig(
-        r=args.rank, lora_alpha=args.rank, target_modules=targets, lora_dropout=0.0, bias="none", task_type="CAUSAL_LM"
+        r=args.rank,
+        lora_alpha=LORA_SCALE_LOCAL * args.rank,  # the scale our engine uses by default, so both train the same
+        target_modules=targets,
+        lora_dropout=0.0,
+        bias="none",
+        task_type="CAUSAL_LM",
     )
     model = get_peft_model(model, lora)
 

@@ -46,12 +46,16 @@ EXTERNAL = REPO.parent / "shared" / "data" / "external_dev.json"
 
 # name -> (what it tests, sft.train options). "default" is exactly `make run`'s training.
 RECIPES: dict[str, tuple[str, list[str]]] = {
-    "default": ("the seed's defaults: LoRA r=32 on attention, MLP and unembedding, lr 1e-3 linear, 600 x 8", []),
+    "default": (
+        "the seed's defaults: LoRA r=32 (alpha 64) on attention, MLP and unembedding, lr 1e-3 linear, 600 x 8",
+        [],
+    ),
+    "scale-1": ("LoRA alpha = rank (scale 1; the default before alpha-2x won)", ["--lora_alpha", "32"]),
     "lr-2x": ("peak learning rate x2", ["--learning_rate", str(2 * LEARNING_RATE_LOCAL)]),
     "lr-0.5x": ("peak learning rate x0.5", ["--learning_rate", str(0.5 * LEARNING_RATE_LOCAL)]),
     "cosine": ("cosine schedule instead of linear decay", ["--lr_schedule", "cosine"]),
-    "rank-8": ("LoRA rank 8 (alpha = rank)", ["--lora_rank", "8"]),
-    "rank-64": ("LoRA rank 64 (alpha = rank)", ["--lora_rank", "64"]),
+    "rank-8": ("LoRA rank 8 (alpha = rank)", ["--lora_rank", "8", "--lora_alpha", "8"]),
+    "rank-64": ("LoRA rank 64 (alpha = rank)", ["--lora_rank", "64", "--lora_alpha", "64"]),
     "alpha-2x": ("LoRA alpha = 2 x rank (scale 2)", ["--lora_alpha", "64"]),
     "batch-16": (
         "batch 16 for 300 steps: the same samples in half the updates",

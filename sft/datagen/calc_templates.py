@@ -1767,6 +1767,10 @@ def handshakes_and_pairs(rng: random.Random) -> Draft:
             "{n} people each shake hands with everyone else once. How many handshakes? (n*(n-1)/2)",
             "In a league of {n} teams where every team plays every other team once, how many games are "
             "there? Use n(n-1)/2.",
+            "All {n} guests at a party shake hands with each other exactly once. With n(n-1)/2, how many handshakes?",
+            "How many distinct pairs can {n} students form? Compute n*(n-1)/2 for n = {n}.",
+            "A round-robin tournament has {n} players and each pair plays once; games = n(n-1)/2. How many games?",
+            "Each of {n} offices gets a direct line to every other office. Lines needed, by n*(n-1)/2?",
         ),
         n=n,
     )

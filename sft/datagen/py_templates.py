@@ -225,11 +225,33 @@ def identifier_case(rng: random.Random) -> Draft:
     )
     snake = "_".join(parts)
     if rng.random() < 0.5:
-        prompt = pick(rng, ("Convert the snake_case name '{s}' to camelCase.", "What is {s} in camelCase?"), s=snake)
+        prompt = pick(
+            rng,
+            (
+                "Convert the snake_case name '{s}' to camelCase.",
+                "What is {s} in camelCase?",
+                "Rewrite the identifier {s} in camelCase.",
+                "camelCase version of '{s}'?",
+                "Change '{s}' from snake case to camel case.",
+                "Turn the variable name {s} into lowerCamelCase.",
+            ),
+            s=snake,
+        )
         code = f"first, *rest = {snake!r}.split('_')\nprint(first + ''.join(w.title() for w in rest))"
         return _py(rng, prompt, code)
     camel = parts[0] + "".join(p.title() for p in parts[1:])
-    prompt = pick(rng, ("Convert the camelCase name '{c}' to snake_case.", "What is {c} in snake_case?"), c=camel)
+    prompt = pick(
+        rng,
+        (
+            "Convert the camelCase name '{c}' to snake_case.",
+            "What is {c} in snake_case?",
+            "Rewrite the identifier {c} in snake_case.",
+            "snake_case version of '{c}'?",
+            "Change '{c}' from camel case to snake case.",
+            "Turn the variable name {c} into lower_snake_case.",
+        ),
+        c=camel,
+    )
     code = f"import re\nprint(re.sub(r'(?<!^)(?=[A-Z])', '_', {camel!r}).lower())"
     return _py(rng, prompt, code)
 
@@ -347,7 +369,18 @@ def acronym(rng: random.Random) -> Draft:
         )
     )
     prompt = pick(
-        rng, ('Make an acronym from "{s}".', "What are the initials of '{s}' in capitals?", "acronym for {s}"), s=s
+        rng,
+        (
+            'Make an acronym from "{s}".',
+            "What are the initials of '{s}' in capitals?",
+            "acronym for {s}",
+            "Take the first letter of every word in '{s}' and uppercase them.",
+            'Turn "{s}" into an acronym.',
+            "Abbreviate '{s}' to the capitalised first letter of each word.",
+            "Build the acronym of the phrase: {s}",
+            'Join the uppercase initials of the words in "{s}".',
+        ),
+        s=s,
     )
     return _py(rng, prompt, f"print(''.join(w[0].upper() for w in {s!r}.split()))")
 
@@ -479,7 +512,14 @@ def balanced_brackets(rng: random.Random) -> Draft:
     )
     prompt = pick(
         rng,
-        ("Are the brackets in '{s}' balanced?", 'Check if "{s}" has matching parentheses.', "balanced brackets? {s}"),
+        (
+            "Are the brackets in '{s}' balanced?",
+            'Check if "{s}" has matching parentheses.',
+            "balanced brackets? {s}",
+            "Is every bracket in {s} closed in the right order?",
+            "Does the string '{s}' have properly nested (), [] and {{}}?",
+            "Validate the bracket sequence {s}: balanced or not?",
+        ),
         s=s,
     )
     code = (
@@ -1035,6 +1075,11 @@ def seconds_to_hms(rng: random.Random) -> Draft:
             "Convert {s} seconds to hours, minutes and seconds.",
             "{s} seconds as H:MM:SS?",
             "How long is {s} seconds in h:mm:ss?",
+            "Express {s} seconds as hours:minutes:seconds.",
+            "Format a duration of {s} s as H:MM:SS.",
+            "How many hours, minutes and seconds are there in {s} seconds?",
+            "Turn {s} seconds into an h:mm:ss clock reading.",
+            "Break {s} seconds down into hours, minutes and seconds.",
         ),
         s=s,
     )
@@ -1580,9 +1625,27 @@ def extract_numbers(rng: random.Random) -> Draft:
         )
     )
     if rng.random() < 0.5:
-        prompt = pick(rng, ('Extract all the numbers from: "{t}"', "What numbers appear in '{t}'?"), t=text)
+        prompt = pick(
+            rng,
+            (
+                'Extract all the numbers from: "{t}"',
+                "What numbers appear in '{t}'?",
+                "Pull every number out of this text: {t}",
+                'List the numeric values found in "{t}".',
+            ),
+            t=text,
+        )
         return _py(rng, prompt, f"import re\nprint(re.findall(r'\\d+(?:\\.\\d+)?', {text!r}))")
-    prompt = pick(rng, ('Add up every number that appears in "{t}"', "Sum all the numbers mentioned in: {t}"), t=text)
+    prompt = pick(
+        rng,
+        (
+            'Add up every number that appears in "{t}"',
+            "Sum all the numbers mentioned in: {t}",
+            "Find the numbers in '{t}' and give their total.",
+            'What do all the numbers in "{t}" add up to?',
+        ),
+        t=text,
+    )
     return _py(rng, prompt, f"import re\nprint(sum(float(x) for x in re.findall(r'\\d+(?:\\.\\d+)?', {text!r})))")
 
 
@@ -1872,6 +1935,10 @@ def dice_probability(rng: random.Random) -> Draft:
         (
             "What's the exact probability of rolling a total of {t} with {d} six-sided dice?",
             "Rolling {d} dice, what are the chances the sum is {t}? Give an exact fraction.",
+            "If I throw {d} fair dice, what is the probability that they add up to {t}?",
+            "Probability (as a fraction) that {d} d6 sum to exactly {t}?",
+            "Enumerate all rolls of {d} six-sided dice: what fraction of them total {t}?",
+            "{d} dice are rolled. How likely is a sum of {t}? Exact answer please.",
         ),
         t=target,
         d=dice,
@@ -1962,6 +2029,10 @@ def random_password(rng: random.Random) -> Draft:
         (
             "Generate a {n}-character password of letters and digits using random.seed({s}).",
             "Make a random {n}-char alphanumeric string with seed {s}.",
+            "With random.seed({s}), create a password of {n} letters and digits.",
+            "Seed the generator with {s} and print a random alphanumeric password of length {n}.",
+            "I need a reproducible {n}-character password (ASCII letters + digits), seed {s}.",
+            "random password, {n} chars, letters and numbers, seed={s}",
         ),
         n=length,
         s=seed,

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from tinker import types
 
+from sft.config import LORA_SCALE_LOCAL
 from sft.engines.futures import LocalFuture, on_engine_thread
 from sft.engines.local_runtime import (
     LocalEngineError,
@@ -439,7 +440,7 @@ class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
         save_root: where training clients save checkpoints (``weights/`` and ``sampler_weights/`` below it).
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
         precision: ``auto``, ``fp32`` or ``bf16`` (autocast dtype for compute; weights stay float32).
-        lora_alpha: LoRA scaling numerator; ``None`` means equal to the rank.
+        lora_alpha: LoRA scaling numerator; ``None`` means ``LORA_SCALE_LOCAL`` x the rank.
         sampling_batch_size: rows generated together.
     """
 
@@ -483,7 +484,7 @@ class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
 
     def _create_lora_training_client(self, base_model: str, lora: LoraOptions) -> LocalFuture[LocalTrainingClient]:
         """A training client with a freshly initialised LoRA adapter on ``base_model``."""
-        alpha = float(self.lora_alpha or lora.rank)
+        alpha = float(self.lora_alpha or LORA_SCALE_LOCAL * lora.rank)
         spec = LoraSpec(lora.rank, alpha, lora.train_mlp, lora.train_attn, lora.train_unembed)
 
         def create() -> LocalTrainingClient:

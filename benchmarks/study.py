@@ -57,6 +57,7 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "rank-8": ("LoRA rank 8 (alpha = rank)", ["--lora_rank", "8", "--lora_alpha", "8"]),
     "rank-64": ("LoRA rank 64 (alpha = rank)", ["--lora_rank", "64", "--lora_alpha", "64"]),
     "alpha-2x": ("LoRA alpha = 2 x rank (scale 2)", ["--lora_alpha", "64"]),
+    "alpha-4x": ("LoRA alpha = 4 x rank (scale 4)", ["--lora_alpha", "128"]),
     "batch-16": (
         "batch 16 for 300 steps: the same samples in half the updates",
         ["--batch_size", "16", "--num_steps", "300"],

@@ -44,12 +44,12 @@ from sft.train import dry_run_figures  # noqa: E402
 from sft.utils import quiet_libraries  # noqa: E402
 
 
-def rss_gb(field: str) -> float:
-    """``VmRSS`` (now) or ``VmHWM`` (peak since the last reset) of this process, in GB."""
+def peak_rss_gb() -> float:
+    """This process's peak RSS since the last :func:`reset_peak_rss` (``VmHWM``), in GB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
+        if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024 / 1e9
-    raise RuntimeError(f"/proc/self/status has no {field}")
+    raise RuntimeError("/proc/self/status has no VmHWM")
 
 
 def reset_peak_rss() -> None:
@@ -100,14 +100,13 @@ def main() -> int:
             client.optim_step(adam).result()
             return time.perf_counter() - start
 
-        step(heavy[0])  # warm-up: kernels, allocator, optimizer state
         for size in args.sizes:
             client.max_pack_tokens = size
-            step(heavy[0])
+            step(heavy[0])  # warm-up at this size: kernels, allocator, optimizer state
             reset_peak_rss()
             for batch in heavy:
                 step(batch)
-            peak[size] = rss_gb("VmHWM")
+            peak[size] = peak_rss_gb()
         for rnd, order in enumerate((args.sizes, args.sizes[::-1])):
             for size in order:
                 client.max_pack_tokens = size

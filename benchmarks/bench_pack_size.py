@@ -114,7 +114,11 @@ def main() -> int:
 
     base = args.sizes[0]
     base_step = statistics.median(times[base])
-    print(f"{cfg.num_steps} x {cfg.batch_size} rows of the default run; baseline max_pack_tokens={base}")
+    allocator = "jemalloc" if "libjemalloc" in Path("/proc/self/maps").read_text() else "the C library's malloc"
+    print(
+        f"{cfg.num_steps} x {cfg.batch_size} rows of the default run; baseline max_pack_tokens={base}; "
+        f"allocator: {allocator} (make run preloads jemalloc where installed)"
+    )
     print(
         "| max_pack_tokens | packs/step | tokens computed | longest pack | peak RSS, heaviest batches"
         " | s/step (median) | vs baseline |"

@@ -63,6 +63,10 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
         ["--batch_size", "16", "--num_steps", "300"],
     ),
     "warmup-50": ("50 warm-up steps instead of 10", ["--warmup_steps", "50"]),
+    "arg-weight-3x": (
+        "a tool call's argument tokens (the args object) weigh 3 in the loss, the rest of the reply 1",
+        ["--arg_weight", "3"],
+    ),
 }
 
 HEADLINE = ("valid_json_rate", "correct_tool_rate", "execution_accuracy")

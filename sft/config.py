@@ -76,6 +76,10 @@ class TrainConfig:
     """Peak learning rate. ``None``: ``LEARNING_RATE_LOCAL`` locally; on Tinker the rule of
     :func:`tinker_learning_rate` (the model's reference rate at batch 128, scaled by sqrt(batch_size / 128))."""
     lr_schedule: Literal["linear", "cosine", "constant"] = "linear"
+    arg_weight: float = 1.0
+    """Loss weight of a tool call's argument tokens (the ``args`` object: the expression or the code); every
+    other target token weighs 1. Above 1 the loss leans on what the call computes rather than on its fixed
+    JSON frame."""
     warmup_steps: int = 10
     beta1: float = 0.9
     beta2: float = 0.95
@@ -179,6 +183,8 @@ class TrainConfig:
             raise ConfigError(f"learning_rate: must be positive, got {self.learning_rate}")
         if self.warmup_steps < 0:
             raise ConfigError(f"warmup_steps: must be >= 0, got {self.warmup_steps}")
+        if not 0.0 <= self.arg_weight < float("inf"):
+            raise ConfigError(f"arg_weight: must be a finite number >= 0, got {self.arg_weight}")
         for name in ("remote_timeout_s", "queue_notice_interval_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name}: must be positive, got {getattr(self, name)}")

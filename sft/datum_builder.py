@@ -2,8 +2,10 @@
 
 The instruction and the JSON target are tokenized separately with ``add_special_tokens=False`` and
 concatenated, so the boundary between them is exact. Weights are 0 on the instruction and 1 on the JSON and
-its end-of-turn token. The language-modelling shift gives ``model_input = tokens[:-1]`` and
-``target_tokens = tokens[1:]``.
+its end-of-turn token; with ``arg_weight`` != 1, the tokens of a tool call's ``args`` object (the expression or
+the code, with its braces and key) carry that weight instead, so the loss leans on the part the model gets wrong
+(the argument) rather than on the boilerplate it learns in a few steps. The language-modelling shift gives
+``model_input = tokens[:-1]`` and ``target_tokens = tokens[1:]``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from tinker import types
 from sft.data_loader import Sample
 from sft.prompt_builder import render_instruction, render_target
 from sft.renderers import CHATML, Renderer
+from sft.reply_format import target_object, to_json
+
+_ARGS_KEY = '"args": '
 
 
 class SequenceTooLongError(ValueError):
@@ -33,25 +38,68 @@ class TokenizedSample:
     num_instruction_tokens: int
 
 
-def tokenize_sample(sample: Sample, tokenizer: Any, renderer: Renderer = CHATML) -> TokenizedSample:
-    """Tokenize instruction and target separately and concatenate them."""
+def tokenize_sample(
+    sample: Sample, tokenizer: Any, renderer: Renderer = CHATML, arg_weight: float = 1.0
+) -> TokenizedSample:
+    """Tokenize instruction and target separately and concatenate them.
+
+    Args:
+        arg_weight: Loss weight of the target tokens that fall inside a tool call's ``args`` object (every other
+            target token weighs 1). The tokens are those of the whole target, so they are exactly what the model
+            writes; a token straddling the boundary counts as an argument token.
+
+    Raises:
+        ValueError: ``arg_weight`` is negative, or differs from 1 with a tokenizer that cannot report character
+            offsets (a "fast" tokenizer is needed to map the argument's characters to tokens).
+    """
     instruction = tokenizer.encode(render_instruction(sample.prompt, renderer=renderer), add_special_tokens=False)
-    target = tokenizer.encode(render_target(sample, renderer), add_special_tokens=False)
+    target_text = render_target(sample, renderer)
+    target = tokenizer.encode(target_text, add_special_tokens=False)
+    weights = [1.0] * len(target)
+    if arg_weight != 1.0:
+        weights = _argument_weights(sample, tokenizer, renderer, target_text, target, arg_weight)
     return TokenizedSample(
         tokens=list(instruction) + list(target),
-        weights=[0.0] * len(instruction) + [1.0] * len(target),
+        weights=[0.0] * len(instruction) + weights,
         num_instruction_tokens=len(instruction),
     )
 
 
-def build_datum(sample: Sample, tokenizer: Any, max_length: int, renderer: Renderer = CHATML) -> types.Datum:
+def _argument_weights(
+    sample: Sample, tokenizer: Any, renderer: Renderer, text: str, target: Sequence[int], arg_weight: float
+) -> list[float]:
+    if arg_weight < 0:
+        raise ValueError(f"arg_weight must be >= 0, got {arg_weight}")
+    weights = [1.0] * len(target)
+    obj = target_object(sample)
+    if "args" not in obj:
+        return weights
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(
+            f"arg_weight={arg_weight} needs a fast tokenizer (character offsets); {type(tokenizer).__name__} is not"
+        )
+    reply = to_json(obj)
+    start = text.index(reply) + reply.index(_ARGS_KEY) + len(_ARGS_KEY)
+    end = start + len(to_json(obj["args"]))
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    if list(encoded["input_ids"]) != list(target):
+        raise ValueError(f"sample {sample.id!r}: the tokenizer's offsets do not describe the target's tokens")
+    for i, (lo, hi) in enumerate(encoded["offset_mapping"]):
+        if lo < end and hi > start:
+            weights[i] = arg_weight
+    return weights
+
+
+def build_datum(
+    sample: Sample, tokenizer: Any, max_length: int, renderer: Renderer = CHATML, arg_weight: float = 1.0
+) -> types.Datum:
     """The shifted, weighted datum for ``sample``.
 
     Raises:
         SequenceTooLongError: when instruction + target exceed ``max_length`` tokens. The target is never
             cut silently: a cut target would teach the model to stop mid-JSON.
     """
-    tok = tokenize_sample(sample, tokenizer, renderer)
+    tok = tokenize_sample(sample, tokenizer, renderer, arg_weight)
     if len(tok.tokens) > max_length:
         raise SequenceTooLongError(
             f"sample {sample.id!r}: {len(tok.tokens)} tokens ({tok.num_instruction_tokens} instruction + "
@@ -67,14 +115,14 @@ def build_datum(sample: Sample, tokenizer: Any, max_length: int, renderer: Rende
 
 
 def build_datums(
-    samples: Sequence[Sample], tokenizer: Any, max_length: int, renderer: Renderer = CHATML
+    samples: Sequence[Sample], tokenizer: Any, max_length: int, renderer: Renderer = CHATML, arg_weight: float = 1.0
 ) -> tuple[list[types.Datum], list[SequenceTooLongError]]:
     """Datums for every sample that fits, and the errors of those that do not (the caller reports them)."""
     datums: list[types.Datum] = []
     skipped: list[SequenceTooLongError] = []
     for sample in samples:
         try:
-            datums.append(build_datum(sample, tokenizer, max_length, renderer))
+            datums.append(build_datum(sample, tokenizer, max_length, renderer, arg_weight))
         except SequenceTooLongError as exc:
             skipped.append(exc)
     return datums, skipped
@@ -87,5 +135,10 @@ def build_generation_prompt(prompt: str, tokenizer: Any, renderer: Renderer = CH
 
 
 def datum_weight(datum: types.Datum) -> float:
-    """Sum of the datum's loss weights: the number of target tokens it trains on."""
+    """Sum of the datum's loss weights: the number of target tokens it trains on when every weight is 1."""
     return float(datum.loss_fn_inputs["weights"].to_numpy().sum())
+
+
+def datum_target_tokens(datum: types.Datum) -> int:
+    """How many of the datum's positions carry a loss weight (whatever the weight)."""
+    return int((datum.loss_fn_inputs["weights"].to_numpy() != 0).sum())

@@ -68,7 +68,7 @@ from sft.config import (
     stored_config,
 )
 from sft.data_loader import DatasetError, Sample, load_dataset, select_validation_samples, split_dataset
-from sft.datum_builder import build_datums, datum_weight, tokenize_sample
+from sft.datum_builder import build_datums, datum_target_tokens, datum_weight, tokenize_sample
 from sft.engines import EngineFuture, ModelCatalog, ServiceClient, TrainingClient, create_service_client
 from sft.engines.errors import EngineError
 from sft.errors import reports_user_errors
@@ -185,7 +185,7 @@ def dry_run_figures(cfg: TrainConfig, tokenizer: Any, renderer: Renderer) -> tup
     """The dataset's counts and the run's token figures; no model is loaded here."""
     samples = load_dataset(cfg.data_path)
     train_samples, validation_samples = split_dataset(samples, cfg.validation_fraction, cfg.seed)
-    datums, too_long = build_datums(train_samples, tokenizer, cfg.max_length, renderer)
+    datums, too_long = build_datums(train_samples, tokenizer, cfg.max_length, renderer, cfg.arg_weight)
     if not datums:
         raise DatasetError(f"{cfg.data_path}: no training sample fits in max_length={cfg.max_length} tokens")
     per_category: dict[str, int] = {}
@@ -200,7 +200,7 @@ def dry_run_figures(cfg: TrainConfig, tokenizer: Any, renderer: Renderer) -> tup
         validation_samples=len(validation_samples),
         too_long=len(too_long),
         tokens=tokens,
-        target_tokens=[int(datum_weight(d)) for d in datums],
+        target_tokens=[datum_target_tokens(d) for d in datums],
         epochs=len(visited) / len(datums),
         training_tokens=sum(tokens[i] for i in visited),
     )
@@ -400,9 +400,11 @@ def grad_norm_of(optim: types.OptimStepResponse | None) -> float | None:
     return None
 
 
-def write_prompt_example(path: Path, datum_sample: Sample, tokenizer: Any, renderer: Renderer, base_model: str) -> None:
+def write_prompt_example(
+    path: Path, datum_sample: Sample, tokenizer: Any, renderer: Renderer, base_model: str, arg_weight: float = 1.0
+) -> None:
     """Record one training example exactly as sent (tokens, weights, text) so anyone can check the prompt format."""
-    tok = tokenize_sample(datum_sample, tokenizer, renderer)
+    tok = tokenize_sample(datum_sample, tokenizer, renderer, arg_weight)
     atomic_write_json(
         path,
         {
@@ -640,7 +642,7 @@ async def _train_run(
     resolved["learning_rate"] = cfg.resolved_learning_rate(base_model)
     logger.info("run %s: backend=%s base_model=%s, %s", cfg.run_name, backend, base_model, choice.note)
 
-    datums, too_long = build_datums(train_samples, tokenizer, cfg.max_length, renderer)
+    datums, too_long = build_datums(train_samples, tokenizer, cfg.max_length, renderer, cfg.arg_weight)
     if too_long:
         logger.warning(
             "skipping %d samples longer than max_length=%d, e.g. %s", len(too_long), cfg.max_length, too_long[0]
@@ -658,7 +660,9 @@ async def _train_run(
             ", ".join(dropped),
         )
     atomic_write_json(log_dir / "config.json", cfg.to_dict())
-    write_prompt_example(log_dir / "prompt_example.json", train_samples[0], tokenizer, renderer, base_model)
+    write_prompt_example(
+        log_dir / "prompt_example.json", train_samples[0], tokenizer, renderer, base_model, cfg.arg_weight
+    )
 
     return await _loop(cfg, stop, training_client, tokenizer, renderer, registry, datums, held_out, start_step)
 

@@ -58,3 +58,39 @@ def test_generation_prompt_is_the_training_instruction(tokenizer) -> None:
     prompt = build_generation_prompt(CALC.prompt, tokenizer).to_ints()
     assert prompt == tokenize_sample(CALC, tokenizer).tokens[: len(prompt)]
     assert tokenizer.decode(prompt).endswith("<|im_start|>assistant\n")
+
+
+PY = Sample("p1", "t/p", "python_exec", True, "python", {"code": "print(len('a b'))"}, "Length of 'a b'?", "3")
+
+
+def test_arg_weight_falls_on_the_args_object_only_and_keeps_the_tokens(tokenizer) -> None:
+    for sample, payload in ((CALC, '{"expression": "2+2"}}'), (PY, '{"code": "print(len(\'a b\'))"}}')):
+        plain = tokenize_sample(sample, tokenizer)
+        heavy = tokenize_sample(sample, tokenizer, arg_weight=3.0)
+        assert heavy.tokens == plain.tokens
+        start = heavy.num_instruction_tokens
+        by_weight = {
+            w: tokenizer.decode([t for t, x in zip(heavy.tokens[start:], heavy.weights[start:]) if x == w])
+            for w in (1.0, 3.0)
+        }
+        # The args object (its closing brace shares a token with the outer one) weighs 3; the frame, the tool
+        # name and the end-of-turn weigh 1; the instruction still weighs 0.
+        assert by_weight[3.0].strip() == payload
+        assert by_weight[1.0] == f'{{"tool": "{sample.tool}", "args":' + END_OF_TURN
+        assert heavy.weights[:start] == [0.0] * start
+
+
+def test_arg_weight_leaves_direct_answers_alone_and_refuses_a_negative_weight(tokenizer) -> None:
+    assert tokenize_sample(CHAT, tokenizer, arg_weight=3.0).weights == tokenize_sample(CHAT, tokenizer).weights
+    datum = build_datum(CALC, tokenizer, max_length=512, arg_weight=2.0)
+    assert sorted(set(datum.loss_fn_inputs["weights"].to_numpy().tolist())) == [0.0, 1.0, 2.0]
+    with pytest.raises(ValueError, match="arg_weight must be >= 0"):
+        tokenize_sample(CALC, tokenizer, arg_weight=-1.0)
+
+
+@pytest.mark.parametrize("bad", [-0.5, float("inf"), float("nan")])
+def test_train_config_names_a_bad_arg_weight(bad: float) -> None:
+    from sft.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="arg_weight: must be a finite number >= 0"):
+        TrainConfig(arg_weight=bad).validate()

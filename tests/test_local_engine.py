@@ -214,7 +214,9 @@ def test_packed_forward_backward_equals_a_plain_forward_pass_on_real_rows(
         assert np.isnan(got[~weighted]).all()  # not computed: documented in the engine
     assert packed_grads.keys() == grads.keys()
     for name, grad in grads.items():
-        torch.testing.assert_close(packed_grads[name], grad, rtol=1e-4, atol=1e-6)
+        # float32 sums taken in another order: an element near zero may differ by ~1e-6 absolute (seen: 1.8e-6 on
+        # an element of 2.8e-3), so the absolute tolerance is 1e-4 of the tensor's largest gradient.
+        torch.testing.assert_close(packed_grads[name], grad, rtol=1e-4, atol=max(1e-6, 1e-4 * grad.abs().max().item()))
 
 
 def test_rows_without_a_common_prefix_and_arbitrary_weights_still_match(client, tokenizer) -> None:

@@ -54,40 +54,36 @@ def tokenize_sample(
     """
     instruction = tokenizer.encode(render_instruction(sample.prompt, renderer=renderer), add_special_tokens=False)
     target_text = render_target(sample, renderer)
-    target = tokenizer.encode(target_text, add_special_tokens=False)
-    weights = [1.0] * len(target)
-    if arg_weight != 1.0:
-        weights = _argument_weights(sample, tokenizer, renderer, target_text, target, arg_weight)
+    if arg_weight == 1.0:
+        target = list(tokenizer.encode(target_text, add_special_tokens=False))
+        weights = [1.0] * len(target)
+    else:
+        target, weights = _argument_weighted(sample, tokenizer, target_text, arg_weight)
     return TokenizedSample(
-        tokens=list(instruction) + list(target),
+        tokens=list(instruction) + target,
         weights=[0.0] * len(instruction) + weights,
         num_instruction_tokens=len(instruction),
     )
 
 
-def _argument_weights(
-    sample: Sample, tokenizer: Any, renderer: Renderer, text: str, target: Sequence[int], arg_weight: float
-) -> list[float]:
+def _argument_weighted(sample: Sample, tokenizer: Any, text: str, arg_weight: float) -> tuple[list[int], list[float]]:
+    """The target's tokens (one tokenizer call, with character offsets) and their weights under ``arg_weight``."""
     if arg_weight < 0:
         raise ValueError(f"arg_weight must be >= 0, got {arg_weight}")
-    weights = [1.0] * len(target)
-    obj = target_object(sample)
-    if "args" not in obj:
-        return weights
     if not getattr(tokenizer, "is_fast", False):
         raise ValueError(
             f"arg_weight={arg_weight} needs a fast tokenizer (character offsets); {type(tokenizer).__name__} is not"
         )
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    target = list(encoded["input_ids"])
+    obj = target_object(sample)
+    if "args" not in obj:
+        return target, [1.0] * len(target)
     reply = to_json(obj)
     start = text.index(reply) + reply.index(_ARGS_KEY) + len(_ARGS_KEY)
     end = start + len(to_json(obj["args"]))
-    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    if list(encoded["input_ids"]) != list(target):
-        raise ValueError(f"sample {sample.id!r}: the tokenizer's offsets do not describe the target's tokens")
-    for i, (lo, hi) in enumerate(encoded["offset_mapping"]):
-        if lo < end and hi > start:
-            weights[i] = arg_weight
-    return weights
+    weights = [arg_weight if lo < end and hi > start else 1.0 for lo, hi in encoded["offset_mapping"]]
+    return target, weights
 
 
 def build_datum(

@@ -7,12 +7,13 @@ Usage::
     python -m sft.inspect --category python_exec --n 3     # the first three python samples
     python -m sft.inspect --id calc_0_0 --json             # machine-readable: tokens, weights, counts
 
-Each sample is built exactly as ``sft.train`` builds it (``sft.datum_builder.build_datum``: instruction and
-JSON target tokenized apart, weights 0 on the instruction and 1 on the JSON and its end-of-turn token, then the
-shift). A token's weight is the weight it gets as a target. In a terminal, weighted tokens are green and
-unweighted ones grey; when the output is piped, weighted runs are wrapped in ``[[...]]`` instead. The counts say
-how many tokens are weighted and how many not, and the generation prompt is what sampling starts from
-(``build_generation_prompt``); it must be the training instruction, token for token.
+Each sample is built exactly as ``sft.train`` builds it (``sft.datum_builder.build_datum``: instruction and JSON
+target tokenized apart, weights 0 on the instruction and 1 on the JSON and its end-of-turn token, then the shift;
+``--arg_weight W`` weighs a tool call's args tokens W, as ``sft.train --arg_weight W`` does). A token's weight is
+the weight it gets as a target. In a terminal, weighted tokens are green and unweighted ones grey; when the output
+is piped, weighted runs are wrapped in ``[[...]]`` instead. The counts say how many tokens are weighted and how many
+not, and the generation prompt is what sampling starts from (``build_generation_prompt``); it must be the training
+instruction, token for token.
 
 (Run it as ``python -m sft.inspect``: this module's name does not shadow the standard ``inspect`` module, which
 the package never imports relatively.)
@@ -82,16 +83,19 @@ class InspectedSample:
         }
 
 
-def inspect_sample(sample: Sample, tokenizer: Any, renderer: Renderer, max_length: int = MAX_LENGTH) -> InspectedSample:
-    """Build ``sample``'s datum as the trainer does and pair each token with its target weight."""
+def inspect_sample(
+    sample: Sample, tokenizer: Any, renderer: Renderer, max_length: int = MAX_LENGTH, arg_weight: float = 1.0
+) -> InspectedSample:
+    """Build ``sample``'s datum as the trainer does (with the run's ``arg_weight``) and pair each token with its
+    target weight."""
     generation_prompt = render_instruction(sample.prompt, renderer=renderer)
     prompt_ids = build_generation_prompt(sample.prompt, tokenizer, renderer).to_ints()
     error = None
     try:
-        datum = build_datum(sample, tokenizer, max_length, renderer)
+        datum = build_datum(sample, tokenizer, max_length, renderer, arg_weight)
     except SequenceTooLongError as exc:
         error = f"skipped by the trainer: {exc}"
-        datum = build_datum(sample, tokenizer, 1 << 30, renderer)
+        datum = build_datum(sample, tokenizer, 1 << 30, renderer, arg_weight)
     inputs = datum.model_input.to_ints()
     targets = datum.loss_fn_inputs["target_tokens"].to_numpy().tolist()
     weights = datum.loss_fn_inputs["weights"].to_numpy().tolist()
@@ -200,10 +204,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base_model", default=None, help="model whose tokenizer to use (default: the local one)")
     parser.add_argument("--renderer", default="auto", help="prompt format (default: from the model)")
     parser.add_argument("--max_length", type=int, default=MAX_LENGTH)
+    parser.add_argument(
+        "--arg_weight", type=float, default=1.0, help="loss weight of a tool call's args tokens, as sft.train's"
+    )
     parser.add_argument("--tokens", action="store_true", help="also print one line per token")
     parser.add_argument("--json", action="store_true", help="print one JSON object per sample")
     parser.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     args = parser.parse_args(argv)
+    TrainConfig(backend="local", arg_weight=args.arg_weight).validate()  # a bad value: a ConfigError naming it
 
     from sft.engines.models import load_tokenizer
 
@@ -213,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokenizer = load_tokenizer(base_model)
     renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=args.renderer).renderer
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    items = [inspect_sample(s, tokenizer, renderer, args.max_length) for s in chosen]
+    items = [inspect_sample(s, tokenizer, renderer, args.max_length, args.arg_weight) for s in chosen]
     for item in items:
         print(json.dumps(item.to_dict(), ensure_ascii=False) if args.json else render(item, colour, args.tokens))
     if not args.json:

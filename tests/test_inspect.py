@@ -77,3 +77,18 @@ def test_python_m_sft_inspect_runs_and_leaves_the_standard_inspect_alone(dataset
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["id"] == "calc_0_0"
+
+
+def test_arg_weight_shows_the_weights_a_run_with_that_option_trains_on(dataset_file: Path, capsys) -> None:
+    from sft.inspect import main
+
+    records = json.loads(dataset_file.read_text())
+    call = next(i for i, r in enumerate(records) if r["tool"] == "calculator")
+    assert main(["--data_path", str(dataset_file), "--index", str(call), "--json", "--arg_weight", "3"]) == 0
+    tokens = json.loads(capsys.readouterr().out)["tokens"]
+    heavy = "".join(t["text"] for t in tokens if t["weight"] == 3.0)
+    assert records[call]["tool_args"]["expression"] in heavy
+    assert {t["weight"] for t in tokens} == {None, 0.0, 1.0, 3.0}
+
+    assert main(["--data_path", str(dataset_file), "--index", str(call), "--arg_weight", "-1"]) == 2
+    assert "arg_weight" in capsys.readouterr().err

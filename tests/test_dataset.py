@@ -6,11 +6,9 @@ re-computed by running the calls with the project's calculator and sandbox.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import re
-import tokenize
 from collections import Counter
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pytest
 import create_dataset
 from sft.data_loader import load_dataset
 from sft.datagen import REGISTRY
-from sft.datagen.build import double_quoted, normalize_prompt
+from sft.datagen.build import normalize_prompt
 from sft.datagen.core import CALCULATOR, NO_TOOL, PYTHON, family_of, style
 from sft.tools import answers_match, run_tool
 
@@ -202,42 +200,6 @@ def test_boundary_sources_appear_in_the_committed_dataset() -> None:
         "synth_py/predict_output",
     ):
         assert needed in sources
-
-
-# --- quote style of python snippets --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        ("print('a' + 'b')", 'print("a" + "b")'),
-        ("n = 3\nprint(f'{n} items', r'\\d+', b'x')", 'n = 3\nprint(f"{n} items", r"\\d+", b"x")'),
-        # not a pure respelling: kept as written
-        ("print('say \"hi\"')", "print('say \"hi\"')"),
-        ("print('it\\'s')", "print('it\\'s')"),
-        ("print('''x''')", "print('''x''')"),
-        ("x = {'k': 1}\nprint(f'{x[\"k\"]}')", 'x = {"k": 1}\nprint(f\'{x["k"]}\')'),
-        ("# 'comment'\nprint(1)", "# 'comment'\nprint(1)"),
-    ],
-)
-def test_double_quoted_respells_only_literals_it_can_respell_exactly(code: str, expected: str) -> None:
-    assert double_quoted(code) == expected
-    ran = [run_tool("python", {"code": c}) for c in (code, expected)]
-    assert ran[0].ok and ran[0].output == ran[1].output
-
-
-def _opens_a_double_quoted_literal(code: str) -> bool:
-    starts = {tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)}
-    tokens = tokenize.generate_tokens(io.StringIO(code).readline)
-    return any(t.type in starts and t.string.lstrip("bBrRuUfF").startswith('"') for t in tokens)
-
-
-def test_about_half_the_python_snippets_with_literals_use_double_quotes(records: list[dict]) -> None:
-    codes = [r["tool_args"]["code"] for r in records if r["tool"] == "python"]
-    double = sum(_opens_a_double_quoted_literal(c) for c in codes)
-    single = sum(double_quoted(c) != c for c in codes)  # a literal that could have been respelled was not
-    assert double + single >= 20
-    assert 0.3 <= double / (double + single) <= 0.7
 
 
 # --- surface noise -------------------------------------------------------------------------------------------------

@@ -7,14 +7,12 @@ expected answer with the project's own tools -> records in the seed's schema.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import re
-import tokenize
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sft.datagen.core import (
     CALCULATOR,
@@ -41,11 +39,6 @@ _ATTEMPTS_PER_SAMPLE = 12
 # 160 of the 512 tokens, and code-like text runs about two characters per token, so this keeps every training row
 # near 400 tokens at most.
 MAX_DRAFT_CHARS = 450
-# Share of python snippets whose string literals are written with double quotes (the templates write single quotes).
-# In the reply's JSON a double quote inside the code is the escape token \", which the model must learn to emit:
-# trained on single quotes only, a model that reaches for its base prior's f"..." on an unseen task writes a bare "
-# and ends the JSON string early (4 of the 10 invalid replies on the validation split of dataset cf888a7f).
-DOUBLE_QUOTE_SHARE = 0.5
 
 
 class GenerationError(RuntimeError):
@@ -162,76 +155,9 @@ def _draw_from(spec: TemplateSpec, need: int, rng: random.Random, seen: dict[str
             continue
         seen[key] = spec.source
         prompt = style(rng, draft.prompt, fragile=draft.fragile)
-        if draft.code is not None:
-            draft = replace(draft, code=vary_quotes(draft.code))
         out.append(Candidate(spec.source, spec.category, prompt, draft))
         added += 1
     return added
-
-
-def double_quoted(code: str) -> str:
-    """The snippet with each single-quoted string literal rewritten in double quotes, where that is a pure respelling.
-
-    A literal is rewritten only when it is a one-line ``'...'`` (any prefix: f, r, b, ...) whose body holds no double
-    quote and no backslash-escaped single quote, so the program's behaviour is unchanged; everything else, including
-    all the text between literals, is kept byte for byte.
-
-    Args:
-        code: Python source.
-
-    Returns:
-        The respelled source (``code`` itself if it does not tokenize).
-    """
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return code
-    lines = code.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-
-    def offset(pos: tuple[int, int]) -> int:
-        return starts[pos[0] - 1] + pos[1]
-
-    # One span per literal: a STRING token, or (Python 3.12+) an f-string's FSTRING_START ... FSTRING_END.
-    spans: list[tuple[int, int]] = []
-    fstring_start = getattr(tokenize, "FSTRING_START", None)
-    fstring_end = getattr(tokenize, "FSTRING_END", None)
-    depth, opened = 0, 0
-    for tok in tokens:
-        if fstring_start is not None and tok.type == fstring_start:
-            if depth == 0:
-                opened = offset(tok.start)
-            depth += 1
-        elif fstring_end is not None and tok.type == fstring_end:
-            depth -= 1
-            if depth == 0:
-                spans.append((opened, offset(tok.end)))
-        elif tok.type == tokenize.STRING and depth == 0:
-            spans.append((offset(tok.start), offset(tok.end)))
-    edits: list[tuple[int, int, str]] = []
-    for begin, end in spans:
-        text = code[begin:end]
-        quote = len(text) - len(text.lstrip("bBrRuUfF"))
-        body = text[quote + 1 : -1]
-        if "\n" in text or text[quote:].startswith("'''") or text[quote] != "'" or '"' in body or "\\'" in body:
-            continue
-        edits.append((begin, end, text[:quote] + '"' + body + '"'))
-    for begin, end, new in reversed(edits):
-        code = code[:begin] + new + code[end:]
-    return code
-
-
-def vary_quotes(code: str) -> str:
-    """``code`` respelled with double quotes (see :func:`double_quoted`) for :data:`DOUBLE_QUOTE_SHARE` of snippets.
-
-    The choice is seeded by the snippet itself, so it never draws from a template's generator: the prompts and
-    programs of a dataset stay those of the same seed without the variation.
-    """
-    if random.Random(f"quotes/{code}").random() >= DOUBLE_QUOTE_SHARE:
-        return code
-    return double_quoted(code)
 
 
 def compute_answers(candidates: Sequence[Candidate], workers: int = 2) -> list[str]:

@@ -18,21 +18,28 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-import torch
-from tinker import types
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
-from sft.config import LOCAL_BASE_MODEL, TrainConfig
-from sft.data_loader import load_dataset, select_validation_samples, split_dataset
-from sft.datum_builder import build_generation_prompt
-from sft.engines.futures import on_engine_thread
-from sft.engines.local import LocalServiceClient
-from sft.engines.local_sampling import LocalSamplingClient
-from sft.sampling import stop_token_ids
-from sft.utils import quiet_libraries
+import torch  # noqa: E402
+from tinker import types  # noqa: E402
+
+from sft.config import LOCAL_BASE_MODEL, TrainConfig  # noqa: E402
+from sft.data_loader import load_dataset, select_validation_samples, split_dataset  # noqa: E402
+from sft.datum_builder import build_generation_prompt  # noqa: E402
+from sft.engines.futures import on_engine_thread  # noqa: E402
+from sft.engines.local import LocalServiceClient  # noqa: E402
+from sft.engines.local_runtime import unpack_linears  # noqa: E402
+from sft.engines.local_sampling import LocalSamplingClient  # noqa: E402
+from sft.sampling import stop_token_ids  # noqa: E402
+from sft.utils import quiet_libraries  # noqa: E402
 
 
 def validation_prompts(n: int, tokenizer: Any) -> list[types.ModelInput]:
@@ -86,7 +93,7 @@ def main() -> None:
     parser.add_argument("--num_prompts", type=int, default=100)
     parser.add_argument("--max_tokens", type=int, default=None, help="default: 256 with --adapter, else 64")
     parser.add_argument("--baseline_prompts", type=int, default=20, help="baseline subset, spread evenly (0: all)")
-    parser.add_argument("--max_batch", type=int, default=32)
+    parser.add_argument("--max_batch", type=int, default=None, help="default: the engine's sampling_batch_size")
     parser.add_argument("--repeats", type=int, default=3, help="runs of our client; the median is reported")
     parser.add_argument("--ablations", action="store_true", help="also time without continuous batching / prefix")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: the engine's)")
@@ -96,6 +103,7 @@ def main() -> None:
     quiet_libraries()
 
     service = LocalServiceClient(device=args.device, precision=args.precision)
+    args.max_batch = args.max_batch or service.sampling_batch_size
     if args.threads:
         on_engine_thread(torch.set_num_threads, args.threads)
     if args.adapter:
@@ -128,6 +136,8 @@ def main() -> None:
     reasons = Counter(s.stop_reason for s in ours)
     lengths = sorted(len(s.tokens) for s in ours)
 
+    # The baseline is plain transformers: the model as loaded, without our client's packed weights.
+    on_engine_thread(unpack_linears, runner.model)
     step = 1 if args.baseline_prompts <= 0 else max(1, n // args.baseline_prompts)
     subset = list(range(0, n, step))[: args.baseline_prompts or n]
     # On the engine thread, as our client's work: a second thread computing would slow both (see engine_pool).
@@ -149,7 +159,10 @@ def main() -> None:
             ("    refill at 0.75 of max_batch", {"refill_fraction": 0.75}),
             ("    without the shared-prefix cache", {"share_prefix": False}),
             ("    without guessed tokens for the last rows", {"speculate": False}),
+            ("    without oneDNN-packed weights", {"pack_weights": False}),
         ]:
+            if not kwargs.get("pack_weights", True):
+                on_engine_thread(unpack_linears, runner.model)
             seconds, seqs = run_client(LocalSamplingClient(runner, args.max_batch, **kwargs), prompts, params)
             same = sum(a.tokens == b.tokens for a, b in zip(seqs, ours))
             ablations.append(line(name, seconds, n, sum(len(s.tokens) for s in seqs), f"{same}/{n} rows as (a)"))

@@ -135,8 +135,9 @@ class TrainConfig:
     """Local engine device: ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:1``, ``mps``."""
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     """Local engine compute precision. ``auto``: bf16 autocast where the device supports it."""
-    sampling_batch_size: int = 32
-    """How many prompts the local engine generates for at once."""
+    sampling_batch_size: int = 64
+    """How many prompts the local engine generates for at once (on a 2-core CPU, 64 generated the 100-sample
+    evaluation ~10% faster than 32, its KV cache costing ~0.3 GB more)."""
 
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     """Not an option: what ``sft.train`` learns about a run beyond its options, kept with the config: ``argv``

@@ -12,6 +12,7 @@ from tinker import types
 from sft.data_loader import validate_records
 from sft.datum_builder import build_datum, build_generation_prompt
 from sft.engines.local import LocalServiceClient
+from sft.engines.local_runtime import onednn_linear_available, pack_frozen_linears, unpack_linears
 from sft.reply_format import parse_reply, reply_json_schema
 from tests.conftest import make_records
 
@@ -248,10 +249,18 @@ def test_guessed_tokens_are_kept_only_where_greedy_would_choose_them(
     assert sum(calls) > 0, "the tail of the batch should have been decoded with guesses"
 
 
-def test_a_sampler_checkpoint_samples_what_its_training_client_would(service, tiny_model_dir: Path, tokenizer) -> None:
-    """A frozen adapter is folded into the weights for sampling (one product per layer): same tokens."""
-    client = service.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
-    randomize(client.model)
+def test_a_sampler_checkpoint_samples_what_its_training_client_would(
+    service, tiny_model_dir: Path, tokenizer, tmp_path: Path
+) -> None:
+    """A frozen adapter is folded into the weights when its sampler loads (one product per layer): same tokens."""
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    randomize(base)
+    base_dir = tmp_path / "random-tiny"
+    base.save_pretrained(base_dir)
+    tokenizer.save_pretrained(base_dir)
+    client = service.create_lora_training_client(str(base_dir), rank=4, seed=0).result()
     batch = [build_datum(s, tokenizer, 512) for s in validate_records(make_records(per_source=1))[:4]]
     adam = types.AdamParams(learning_rate=0.05, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.0)
     client.forward_backward(batch, "cross_entropy")
@@ -259,7 +268,6 @@ def test_a_sampler_checkpoint_samples_what_its_training_client_would(service, ti
     path = client.save_weights_for_sampler("merged").result().path
 
     sampler = service.create_sampling_client(model_path=path).result()
-    randomize(sampler._runner.model)  # the same base weights as the training client's
     prompts = [build_generation_prompt(t, tokenizer) for t in TEXTS]
     params = types.SamplingParams(max_tokens=MAX_TOKENS, temperature=0.0, stop=[])
     responses = sample_all(sampler, prompts, params)
@@ -297,3 +305,34 @@ def test_constrained_replies_follow_the_schema_and_keep_the_models_logprobs(samp
         np.testing.assert_allclose(reply.logprobs, forward_logprobs(model, prompt, reply.tokens), atol=1e-4, rtol=1e-5)
     # The unconstrained client on the same model is unaffected.
     assert [r.sequences[0].tokens for r in sample_all(sampler, prompts, params)] == [s.tokens for s in free]
+
+
+@pytest.mark.skipif(not onednn_linear_available(), reason="this PyTorch build has no oneDNN linear")
+def test_packed_linear_layers_compute_what_plain_ones_do(tiny_model_dir: Path, tokenizer) -> None:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    assert pack_frozen_linears(model, min_elements=0) == 0, "a model with trainable weights keeps its plain path"
+    randomize(model)
+    model.requires_grad_(False)
+    linears = [m for m in model.modules() if type(m) is torch.nn.Linear]
+    ids = torch.tensor([tokenizer.encode("Sort [3, 1, 2] and print the result, please.")])
+    with torch.no_grad():
+        plain = model(input_ids=ids).logits
+    assert pack_frozen_linears(model, min_elements=0) == len(linears) == 2 * 7 + 1  # q k v o gate up down, lm_head
+    assert pack_frozen_linears(model, min_elements=0) == 0, "packing twice does nothing"
+    with torch.no_grad():
+        packed = model(input_ids=ids).logits
+    torch.testing.assert_close(packed, plain, rtol=1e-5, atol=1e-4)
+
+    layer = model.model.layers[0].mlp.down_proj
+    x = torch.randn(3, layer.in_features)
+    with torch.no_grad():
+        layer.weight.mul_(2)  # changed after packing: the stale copy must not be used
+        torch.testing.assert_close(layer(x), torch.nn.functional.linear(x, layer.weight))
+    x.requires_grad_(True)  # gradients take the plain path
+    layer(x).sum().backward()
+    torch.testing.assert_close(x.grad, layer.weight.sum(0).expand_as(x))
+
+    assert unpack_linears(model) == len(linears)
+    assert all("forward" not in m.__dict__ for m in linears)

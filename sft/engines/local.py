@@ -452,7 +452,7 @@ class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
         device: str = "auto",
         precision: str = "auto",
         lora_alpha: float | None = None,
-        sampling_batch_size: int = 32,
+        sampling_batch_size: int = 64,
     ) -> None:
         self.save_root = Path(save_root)
         self.device = resolve_device(device)
@@ -531,7 +531,10 @@ class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
         if model_path is None:
             if base_model is None:
                 raise LocalEngineError("create_sampling_client needs model_path or base_model")
-            return LocalFuture.completed(LocalSamplingClient(self._load(base_model), self.sampling_batch_size))
+            # Nothing trains a sampling client's model: frozen, it can be packed for inference (see ModelRunner).
+            runner = self._load(base_model, lambda model: model.requires_grad_(False))
+            on_engine_thread(runner.pack_frozen_weights)
+            return LocalFuture.completed(LocalSamplingClient(runner, self.sampling_batch_size))
         from peft import PeftModel
 
         adapter_dir = Path(model_path)
@@ -539,10 +542,11 @@ class LocalServiceClient(LoraTrainingService[LocalFuture[LocalTrainingClient]]):
 
         def adapt(model: Any) -> Any:
             adapted = PeftModel.from_pretrained(model, str(adapter_dir))
-            if self.autocast is not None:
-                # Merged in float32, then cast with the rest: one product per layer, the adapter not rounded away.
-                merge_frozen_lora(adapted)
+            # Merged while loading, in float32 (a bf16 engine casts after, so the adapter is not rounded away): one
+            # product per layer, and the first request does not pay for the merge.
+            merge_frozen_lora(adapted)
             return adapted
 
         runner = self._load(meta["base_model"], adapt)
+        on_engine_thread(runner.pack_frozen_weights)  # likewise the oneDNN copies of the weights (CPU)
         return LocalFuture.completed(LocalSamplingClient(runner, self.sampling_batch_size))

@@ -53,6 +53,8 @@ SPECULATE_BUDGET = 16
 SPECULATE_MAX_DRAFT = 8
 # Columns a decoding cache grows by at a time (at least; half its length when longer).
 BUFFER_SPARE = 64
+# A finished row's leading padding columns are trimmed from the cache only when at least this fraction of it.
+TRIM_FRACTION = 0.25
 # Waiting rows join a running batch when it has shrunk to this fraction of ``max_batch``.
 REFILL_FRACTION = 0.5
 
@@ -114,17 +116,20 @@ class LocalSamplingClient:
     def __init__(
         self,
         runner: ModelRunner,
-        max_batch: int = 32,
+        max_batch: int = 64,
         *,
         refill_fraction: float = REFILL_FRACTION,
         share_prefix: bool = True,
         merge_adapter: bool = True,
+        pack_weights: bool = True,
         speculate: bool = True,
         json_schema: dict[str, Any] | None = None,
     ) -> None:
         """``max_batch`` rows are decoded together at most; waiting rows join when the batch has shrunk to
         ``refill_fraction`` of it (0: only when it is empty); ``share_prefix`` runs a common prompt prefix once;
         ``merge_adapter`` folds a frozen LoRA adapter into the weights (see ``ModelRunner.merge_frozen_adapter``);
+        ``pack_weights`` gives a frozen model's linear layers oneDNN copies of their weights on the CPU (see
+        ``ModelRunner.pack_frozen_weights``);
         ``speculate`` lets the last few greedy rows check guessed tokens (see ``_speculate``); ``json_schema``
         restricts every reply to that schema (see :meth:`constrained`)."""
         if max_batch < 1:
@@ -134,6 +139,7 @@ class LocalSamplingClient:
         self.refill_fraction = refill_fraction
         self.share_prefix = share_prefix
         self.merge_adapter = merge_adapter
+        self.pack_weights = pack_weights
         self.speculate = speculate
         self.json_schema = json_schema
         self._grammar = _Grammar(runner.tokenizer, json_schema) if json_schema is not None else None
@@ -157,6 +163,7 @@ class LocalSamplingClient:
             refill_fraction=self.refill_fraction,
             share_prefix=self.share_prefix,
             merge_adapter=self.merge_adapter,
+            pack_weights=self.pack_weights,
             speculate=False,  # guessed tokens would need the grammar's check too; greedy rows decode one by one
             json_schema=json_schema,
         )
@@ -209,6 +216,8 @@ class LocalSamplingClient:
         """Generate every request of ``batch``, including those that join while it runs."""
         if self.merge_adapter:
             self._runner.merge_frozen_adapter()
+        if self.pack_weights:
+            self._runner.pack_frozen_weights()
         self._check_prefixes(batch.generation)
         pending: dict[str, list[_Row]] = {}
         taken = 0
@@ -652,6 +661,38 @@ class _BufferedLayer(DynamicLayer):
         self.keys, self.values = buffers[0][:, :, : length + new], buffers[1][:, :, : length + new]
         return self.keys, self.values
 
+    def can_compact(self) -> bool:
+        """Whether the keys and values are the start of this layer's buffers (see :meth:`compact`)."""
+        buffers = getattr(self, "_buffers", None)
+        length = self.get_seq_length()
+        return buffers is not None and all(
+            _views_start(t, b, length) for t, b in zip((self.keys, self.values), buffers)
+        )
+
+    def compact(self, keep: list[int]) -> None:
+        """Keep the rows ``keep`` (ascending) by moving each down within the buffers: a finished row costs a copy
+        of the rows after it, where selecting rows copies the whole cache twice (the selection, then fresh
+        buffers at the next update). Only when :meth:`can_compact`."""
+        length = self.get_seq_length()
+        buffers = self._buffers
+        for buffer in buffers:
+            for j, i in enumerate(keep):
+                if i != j:
+                    buffer[j, :, :length].copy_(buffer[i, :, :length])
+        self._buffers = tuple(buffer[: len(keep)] for buffer in buffers)
+        self.keys, self.values = (buffer[:, :, :length] for buffer in self._buffers)
+
+
+def _compact(cache: Any, keep: list[int]) -> bool:
+    """Keep only the rows ``keep`` (ascending) of every layer of ``cache``, in place, if every layer is a
+    :class:`_BufferedLayer` whose keys and values start its buffers; ``False`` (nothing changed) otherwise."""
+    layers = cache.layers
+    if not layers or not all(type(layer) is _BufferedLayer and layer.can_compact() for layer in layers):
+        return False
+    for layer in layers:
+        layer.compact(keep)
+    return True
+
 
 def _views_start(tensor: torch.Tensor | None, buffer: torch.Tensor, length: int) -> bool:
     """Whether ``tensor`` is the start of ``buffer`` (same rows and heads) and ``buffer`` holds ``length`` columns."""
@@ -675,11 +716,15 @@ def _set_layer_tensors(cache: Any, tensors: list[tuple[torch.Tensor, torch.Tenso
 
 
 def _select(running: _Running, keep: list[int], trim: bool) -> _Running:
-    """Only the rows ``keep``; with ``trim``, also drop the leading cache columns that are padding in every row."""
+    """Only the rows ``keep`` (ascending); with ``trim``, also drop the leading cache columns that are padding in
+    every row, when they are at least ``TRIM_FRACTION`` of the cache (fewer are cheaper to keep, masked, than to
+    copy the cache for). A cache of :class:`_BufferedLayer` layers loses its rows in place."""
     index = torch.tensor(keep, dtype=torch.long, device=running.mask.device)
     mask = running.mask[index]
     start = int(mask.any(dim=0).nonzero()[0]) if trim else 0
-    if start:
+    if start < TRIM_FRACTION * mask.shape[1] and _compact(running.cache, keep):
+        start = 0
+    elif start:
         _set_layer_tensors(
             running.cache, [(k[index, :, start:], v[index, :, start:]) for k, v in _layer_tensors(running.cache)]
         )

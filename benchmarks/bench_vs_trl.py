@@ -129,12 +129,14 @@ class StepCounts:
 
     tokens: positions run through the decoder blocks (padding included if it is computed);
     logit_positions: positions the LM head projects to the vocabulary;
-    attention_lengths: the length of each causal attention computation (one per row, or one per packed row).
+    attention_lengths: the length of each causal attention computation (one per row, or one per packed row);
+    attention_pairs: if set, the query-key pairs scored instead (an engine that reports what it computed).
     """
 
     tokens: int
     logit_positions: int
     attention_lengths: list[int]
+    attention_pairs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,11 @@ def training_flops(shape: ModelShape, counts: StepCounts, lora_rank: int, lora_t
     lora = shape.lora_params(lora_rank, lora_targets)
     head = shape.hidden * shape.vocab
     head_lora = lora_rank * (shape.hidden + shape.vocab) if "lm_head" in lora_targets else 0
-    pairs = sum(s * (s + 1) // 2 for s in counts.attention_lengths)
+    pairs = (
+        counts.attention_pairs
+        if counts.attention_pairs is not None
+        else sum(s * (s + 1) // 2 for s in counts.attention_lengths)
+    )
     attention = 2.0 * 2.0 * pairs * shape.heads * shape.head_dim * shape.layers
     forward = 2.0 * (linear + lora) * counts.tokens + 2.0 * (head + head_lora) * counts.logit_positions + attention
     backward = (
@@ -246,6 +252,23 @@ def this_cpu_peak() -> CpuPeak:
     if shutil.which("lscpu"):
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False, env={"LC_ALL": "C"}).stdout
     return cpu_peak(cpuinfo, lscpu, compute_threads())
+
+
+def measured_matmul_flops(precision: str, size: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of the best of ``repeats`` dense ``size`` x ``size`` matrix products in ``precision`` on this
+    process's threads: what the CPU actually sustains, as a check on the nominal peak (a virtual CPU may report a
+    base clock below the one it runs at, and its nominal peak is then too low)."""
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(size, size, generator=generator).to(dtype)
+    b = torch.randn(size, size, generator=generator).to(dtype)
+    a @ b  # warm-up: kernels, pages
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best
 
 
 def compute_threads() -> int:
@@ -440,14 +463,18 @@ def ours_step_counts(client: Any, batch_rows: Sequence[TokenizedSample]) -> Step
     """What our engine computed in its last ``forward_backward``.
 
     If the training client reports it (attribute ``last_step_counts``: a mapping with ``tokens``,
-    ``logit_positions`` and ``attention_lengths``), that is used. Otherwise every row is counted in full: its
-    ``len - 1`` inputs through the model, logits at every one of them, one causal attention per row (padding inside
-    the engine's length-sorted micro-batches, under ~15% of positions, is then not counted).
+    ``logit_positions`` and ``attention_lengths`` or ``attention_pairs``), that is used: our local engine does.
+    Otherwise every row is counted in full: its ``len - 1`` inputs through the model, logits at every one of them,
+    one causal attention per row.
     """
     reported = getattr(client, "last_step_counts", None)
-    if isinstance(reported, Mapping):
+    if isinstance(reported, Mapping) and reported:
+        pairs = reported.get("attention_pairs")
         return StepCounts(
-            int(reported["tokens"]), int(reported["logit_positions"]), [int(n) for n in reported["attention_lengths"]]
+            int(reported["tokens"]),
+            int(reported["logit_positions"]),
+            [int(n) for n in reported.get("attention_lengths", [])],
+            None if pairs is None else int(pairs),
         )
     lengths = [len(r.tokens) - 1 for r in batch_rows]
     return StepCounts(sum(lengths), sum(lengths), lengths)
@@ -727,7 +754,13 @@ def run_trl(args: argparse.Namespace, precision: str, work_dir: Path, turns: Tur
 
 
 # -- the report -------------------------------------------------------------------------------------------------------
-def summarize(result: SideResult, args: argparse.Namespace, shape: ModelShape, peak: CpuPeak) -> dict[str, float]:
+def summarize(
+    result: SideResult,
+    args: argparse.Namespace,
+    shape: ModelShape,
+    peak: CpuPeak,
+    measured: Mapping[str, float] | None = None,
+) -> dict[str, float]:
     timed = slice(args.skip, None)
     seconds = result.step_seconds[timed]
     wall = sum(seconds)
@@ -745,6 +778,11 @@ def summarize(result: SideResult, args: argparse.Namespace, shape: ModelShape, p
         "GFLOP/s computed": computed / wall / 1e9,
         "MFU computed %": 100 * computed / wall / peak_flops,
         "MFU useful %": 100 * useful / wall / peak_flops,
+        **(
+            {"% of measured matmul": 100 * computed / wall / measured[result.settings["precision"]]}
+            if measured and result.settings["precision"] in measured
+            else {}
+        ),
         "peak RSS MiB": result.peak_rss_mib,
         "train loss, last step": result.train_losses[-1],
         "held-out loss": result.heldout_loss,
@@ -752,7 +790,12 @@ def summarize(result: SideResult, args: argparse.Namespace, shape: ModelShape, p
 
 
 def print_report(
-    results: Sequence[SideResult], args: argparse.Namespace, shape: ModelShape, peak: CpuPeak, base_loss: float | None
+    results: Sequence[SideResult],
+    args: argparse.Namespace,
+    shape: ModelShape,
+    peak: CpuPeak,
+    base_loss: float | None,
+    measured: Mapping[str, float] | None = None,
 ) -> None:
     print()
     print(
@@ -760,12 +803,21 @@ def print_report(
         f"lr {args.learning_rate:g} ({args.lr_schedule} after {args.lr_warmup} warm-up steps)"
     )
     print(f"peak: {peak.describe()}")
+    for precision, flops in (measured or {}).items():
+        nominal = peak.flops(precision)
+        note = ""
+        if nominal and flops > nominal:
+            note = (
+                f": above the nominal {nominal / 1e9:.1f} GFLOP/s, so the clock in use is above the one reported "
+                "and the MFU rows overstate; read '% of measured matmul'"
+            )
+        print(f"measured: a dense 2048^3 {precision} matrix product runs at {flops / 1e9:.1f} GFLOP/s{note}")
     for r in results:
         settings = ", ".join(f"{k} {v}" for k, v in r.settings.items() if k != "label_check")
         print(f"{LABEL[r.side]}: {settings}")
         print(f"  LoRA: {r.adapter}")
         print(f"  step seconds: {' '.join(f'{t:.2f}' for t in r.step_seconds)} (first {args.skip} not timed)")
-    rows = [summarize(r, args, shape, peak) for r in results]
+    rows = [summarize(r, args, shape, peak, measured) for r in results]
     header = f"{'':24}" + "".join(f"{LABEL[r.side]:>22}" for r in results)
     if len(results) == 2:
         header += f"{'ours/TRL':>12}"
@@ -865,7 +917,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokenizer = load_tokenizer(LOCAL_BASE_MODEL)
     work = make_workload(args, tokenizer)
     base_loss = heldout_loss(model_dir, None, [tokenize_sample(s, tokenizer) for s in work.heldout])
-    print_report(results, args, shape, this_cpu_peak(), base_loss)
+    precisions = sorted({r.settings["precision"] for r in results})
+    measured = {p: measured_matmul_flops(p) for p in precisions}
+    print_report(results, args, shape, this_cpu_peak(), base_loss, measured)
     print(f"machine load (1-min load average) before / after the steps: {load_before:.2f} / {load_after:.2f}")
     return 0
 

@@ -341,3 +341,28 @@ def test_a_bf16_sampler_merges_the_adapter_in_float32_before_the_cast(tmp_path, 
             compared += 1
     assert compared == reference.merge_frozen_adapter() + compared  # nothing left to merge in the reference
     assert compared >= 14  # 2 decoder layers x 7 projections
+
+
+def test_a_step_reports_what_it_computed(client, batch) -> None:
+    """The counts ``benchmarks/bench_vs_trl.py`` turns into FLOPs: the shared prefix once per pack, logits only
+    where the loss is, and the attention's prefix block plus its padded grid of the rows' own tokens."""
+    from sft.engines.packing import pack_rows, shared_prefix_length
+
+    rows = [d.model_input.to_ints() for d in batch]
+    prefix = shared_prefix_length(rows)
+    assert prefix > 10  # every row starts with the system prompt
+    client.max_pack_tokens = 10_000  # one pack
+    client.forward_backward(batch, "cross_entropy").result()
+    counts = client.last_step_counts
+    assert counts["tokens"] == sum(len(r) for r in rows) - (len(rows) - 1) * prefix
+    weighted = sum(int(np.count_nonzero(d.loss_fn_inputs["weights"].to_numpy())) for d in batch)
+    assert counts["logit_positions"] == weighted
+    width = max(len(r) - prefix for r in rows)
+    assert counts["attention_pairs"] == prefix * prefix + len(rows) * width * (prefix + width)
+
+    client.max_pack_tokens = max(len(r) for r in rows) + 1  # several packs: the prefix is computed again in each
+    client.forward_backward(batch, "cross_entropy").result()
+    packs = pack_rows(rows, client.max_pack_tokens)
+    assert len(packs) > 1
+    assert client.last_step_counts["tokens"] == sum(p.input_ids.shape[1] for p in packs)
+    assert client.last_step_counts["logit_positions"] == weighted

@@ -214,6 +214,20 @@ def token_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def _attention_pairs(pack: Any, segmented: bool) -> int:
+    """Query-key pairs the attention of ``pack`` scores: with the pack-aware attention, the prefix with itself
+    and the padded grid of the rows' own tokens with the prefix and with themselves; otherwise the whole pack
+    with itself (a dense mask)."""
+    length = int(pack.input_ids.shape[1])
+    if not segmented:
+        return length * length
+    layout = pack.layout
+    rows = int(layout.bias.shape[0]) if layout.bias.dim() else 0
+    width = int(layout.query_index.numel()) // rows if rows else 0
+    prefix = int(layout.prefix)
+    return prefix * prefix + rows * width * (prefix + width)
+
+
 def _attention_mask(mask: torch.Tensor, model: Any) -> torch.Tensor:
     """The pack's boolean mask in the form the model's attention implementation takes: boolean for SDPA,
     additive (0 or the dtype's minimum) for the eager implementation."""
@@ -290,6 +304,10 @@ class LocalTrainingClient:
         self._params = [p for p in runner.model.parameters() if p.requires_grad]
         self.max_pack_tokens = DEFAULT_MAX_PACK_TOKENS
         self._segment_attention = _use_segment_attention(runner.model)
+        self.last_step_counts: dict[str, int] = {}
+        """What the last ``forward_backward``/``forward`` ran: ``tokens`` through the decoder (a pack's shared
+        prefix once), ``logit_positions`` projected to the vocabulary, ``attention_pairs`` scored (for
+        ``benchmarks/bench_vs_trl.py``'s FLOP count)."""
         self._optimizer = _adamw(self._params)
 
     @property
@@ -330,6 +348,7 @@ class LocalTrainingClient:
         # projection at every position was most of the step's time and memory), at every position otherwise.
         logprobs = [torch.full((len(row.tokens),), float("nan")) for row in rows]
         total = 0.0
+        counts = {"tokens": 0, "logit_positions": 0, "attention_pairs": 0}
         for pack in pack_rows([row.tokens for row in rows], self.max_pack_tokens):
             picks = [
                 torch.nonzero(rows[i].weights).squeeze(1) if backward else torch.arange(len(rows[i].tokens))
@@ -340,6 +359,9 @@ class LocalTrainingClient:
             weights = torch.cat([rows[i].weights[pick] for i, pick in zip(pack.rows, picks)])
             if keep.numel() == 0:
                 continue
+            counts["tokens"] += pack.input_ids.shape[1]
+            counts["logit_positions"] += keep.numel()
+            counts["attention_pairs"] += _attention_pairs(pack, self._segment_attention)
             with torch.set_grad_enabled(backward), r.autocast_context():
                 logits = r.model(
                     input_ids=pack.input_ids.to(r.device),
@@ -359,6 +381,7 @@ class LocalTrainingClient:
             for i, pick in zip(pack.rows, picks):
                 logprobs[i][pick] = lp[offset : offset + len(pick)]
                 offset += len(pick)
+        self.last_step_counts = counts
         outputs = [{"logprobs": types.TensorData.from_numpy(lp.numpy().astype(np.float32))} for lp in logprobs]
         return types.ForwardBackwardOutput(
             loss_fn_output_type="ArrayRecord", loss_fn_outputs=outputs, metrics={"loss:sum": total}

@@ -670,15 +670,16 @@ class _BufferedLayer(DynamicLayer):
         )
 
     def compact(self, keep: list[int]) -> None:
-        """Keep the rows ``keep`` (ascending) by moving each down within the buffers: a finished row costs a copy
-        of the rows after it, where selecting rows copies the whole cache twice (the selection, then fresh
-        buffers at the next update). Only when :meth:`can_compact`."""
+        """Keep the rows ``keep`` (ascending) by moving those after the first finished row down within the
+        buffers: a finished row costs a copy of the rows after it, where selecting rows copies the whole cache
+        twice (the selection, then fresh buffers at the next update). Only when :meth:`can_compact`."""
         length = self.get_seq_length()
         buffers = self._buffers
-        for buffer in buffers:
-            for j, i in enumerate(keep):
-                if i != j:
-                    buffer[j, :, :length].copy_(buffer[i, :, :length])
+        first = next((j for j, i in enumerate(keep) if i != j), len(keep))  # rows before it stay where they are
+        if first < len(keep):
+            moved = torch.tensor(keep[first:], dtype=torch.long, device=buffers[0].device)
+            for buffer in buffers:
+                buffer[first : len(keep), :, :length] = buffer[moved, :, :length]  # gathered, then written back
         self._buffers = tuple(buffer[: len(keep)] for buffer in buffers)
         self.keys, self.values = (buffer[:, :, :length] for buffer in self._buffers)
 

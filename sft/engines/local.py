@@ -222,7 +222,7 @@ def _attention_pairs(pack: Any, segmented: bool) -> int:
     if not segmented:
         return length * length
     layout = pack.layout
-    rows = int(layout.bias.shape[0]) if layout.bias.dim() else 0
+    rows = int(layout.bias.shape[0])
     width = int(layout.query_index.numel()) // rows if rows else 0
     prefix = int(layout.prefix)
     return prefix * prefix + rows * width * (prefix + width)

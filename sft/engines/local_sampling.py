@@ -643,16 +643,15 @@ class _BufferedLayer(DynamicLayer):
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
         length, new = self.get_seq_length(), key_states.shape[-2]
-        buffers = getattr(self, "_buffers", None)
-        if buffers is None or not all(
-            _views_start(t, b, length + new) for t, b in zip((self.keys, self.values), buffers)
-        ):
+        buffers = self._held(length + new)
+        if buffers is None:
             spare = max(BUFFER_SPARE, length // 2)
             buffers = tuple(
                 torch.empty((*s.shape[:2], length + new + spare, s.shape[3]), dtype=s.dtype, device=s.device)
                 for s in (key_states, value_states)
             )
             if length:
+                assert self.keys is not None and self.values is not None  # a non-empty cache has both
                 buffers[0][:, :, :length] = self.keys
                 buffers[1][:, :, :length] = self.values
             self._buffers = buffers
@@ -661,13 +660,16 @@ class _BufferedLayer(DynamicLayer):
         self.keys, self.values = buffers[0][:, :, : length + new], buffers[1][:, :, : length + new]
         return self.keys, self.values
 
+    def _held(self, columns: int) -> tuple[torch.Tensor, ...] | None:
+        """This layer's buffers, if its keys and values are their start and they hold ``columns`` columns."""
+        buffers: tuple[torch.Tensor, ...] | None = getattr(self, "_buffers", None)
+        if buffers is None or not all(_views_start(t, b, columns) for t, b in zip((self.keys, self.values), buffers)):
+            return None
+        return buffers
+
     def can_compact(self) -> bool:
         """Whether the keys and values are the start of this layer's buffers (see :meth:`compact`)."""
-        buffers = getattr(self, "_buffers", None)
-        length = self.get_seq_length()
-        return buffers is not None and all(
-            _views_start(t, b, length) for t, b in zip((self.keys, self.values), buffers)
-        )
+        return self._held(self.get_seq_length()) is not None
 
     def compact(self, keep: list[int]) -> None:
         """Keep the rows ``keep`` (ascending) by moving those after the first finished row down within the

@@ -201,6 +201,12 @@ def test_packed_forward_backward_equals_a_plain_forward_pass_on_real_rows(
     # The pack-aware attention is switched on for SDPA models; "dense" checks the fallback (a T x T mask).
     assert client.model.config._attn_implementation == ATTENTION_NAME
     client._segment_attention = attention == "segments"
+    if attention == "segments" and max_pack_tokens == 4096:
+        # Rows of very different lengths: the pack's rows are attended in several grids (see group_rows).
+        from sft.engines.packing import pack_rows
+
+        (pack,) = pack_rows([d.model_input.to_ints() for d in data], max_pack_tokens)
+        assert len(pack.layout.groups) > 1
     loss, logprobs, grads = plain_step(client.model, data)
 
     out = client.forward_backward(data, "cross_entropy").result()
@@ -254,6 +260,38 @@ def test_packs_share_the_common_prefix_and_respect_the_size_limit() -> None:
     assert mask[5].tolist() == [True, True, True, False, False, True]  # row 1 sees the prefix and itself
     assert mask[4].tolist() == [True, True, True, True, True, False]
     assert packs[0].positions[1].tolist() == [0, 1, 2, 5]
+
+
+def test_rows_are_grouped_into_the_grids_that_score_the_fewest_pairs() -> None:
+    """group_rows's dynamic programme against every split of a few rows into groups."""
+    import itertools
+
+    from sft.engines.packing import GROUP_COST_CELLS, group_rows
+
+    def cost(groups, lengths, prefix, call):
+        return sum(call + len(g) * max(lengths[i] for i in g) * (prefix + max(lengths[i] for i in g)) for g in groups)
+
+    def partitions(items):
+        if not items:
+            yield []
+            return
+        first, rest = items[0], items[1:]
+        for part in partitions(rest):
+            yield [[first], *part]
+            for k in range(len(part)):
+                yield [*part[:k], [first, *part[k]], *part[k + 1 :]]
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        lengths = rng.integers(1, 240, size=int(rng.integers(1, 7))).tolist()
+        prefix, call = int(rng.integers(0, 100)), int(rng.choice([0, 1000, GROUP_COST_CELLS]))
+        groups = group_rows(lengths, prefix, call)
+        assert sorted(itertools.chain(*groups)) == list(range(len(lengths)))  # every row, once
+        best = min(cost(p, lengths, prefix, call) for p in partitions(list(range(len(lengths)))))
+        assert cost(groups, lengths, prefix, call) == best
+    # Rows of one length share a grid; a much longer row gets its own.
+    assert group_rows([60, 60, 60], 90) == [[0, 1, 2]]
+    assert group_rows([80, 55, 30, 233, 55, 64], 93)[0] == [3]
 
 
 def test_bf16_keeps_frozen_weights_in_bf16_and_the_adapter_in_fp32(tmp_path: Path, tiny_model_dir: Path, tokenizer):
@@ -346,7 +384,7 @@ def test_a_bf16_sampler_merges_the_adapter_in_float32_before_the_cast(tmp_path, 
 def test_a_step_reports_what_it_computed(client, batch) -> None:
     """The counts ``benchmarks/bench_vs_trl.py`` turns into FLOPs: the shared prefix once per pack, logits only
     where the loss is, and the attention's prefix block plus its padded grid of the rows' own tokens."""
-    from sft.engines.packing import pack_rows, shared_prefix_length
+    from sft.engines.packing import group_rows, pack_rows, shared_prefix_length
 
     rows = [d.model_input.to_ints() for d in batch]
     prefix = shared_prefix_length(rows)
@@ -357,8 +395,11 @@ def test_a_step_reports_what_it_computed(client, batch) -> None:
     assert counts["tokens"] == sum(len(r) for r in rows) - (len(rows) - 1) * prefix
     weighted = sum(int(np.count_nonzero(d.loss_fn_inputs["weights"].to_numpy())) for d in batch)
     assert counts["logit_positions"] == weighted
-    width = max(len(r) - prefix for r in rows)
-    assert counts["attention_pairs"] == prefix * prefix + len(rows) * width * (prefix + width)
+    own = [len(r) - prefix for r in rows]
+    grids = [max(own[i] for i in g) for g in group_rows(own, prefix)]  # each grid as wide as its longest row
+    sizes = [len(g) for g in group_rows(own, prefix)]
+    assert counts["attention_pairs"] == prefix * prefix + sum(n * w * (prefix + w) for n, w in zip(sizes, grids))
+    assert counts["attention_pairs"] <= prefix * prefix + len(rows) * max(own) * (prefix + max(own))
 
     client.max_pack_tokens = max(len(r) for r in rows) + 1  # several packs: the prefix is computed again in each
     client.forward_backward(batch, "cross_entropy").result()

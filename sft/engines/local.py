@@ -216,16 +216,12 @@ def token_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 def _attention_pairs(pack: Any, segmented: bool) -> int:
     """Query-key pairs the attention of ``pack`` scores: with the pack-aware attention, the prefix with itself
-    and the padded grid of the rows' own tokens with the prefix and with themselves; otherwise the whole pack
+    and the padded grids of the rows' own tokens with the prefix and with themselves; otherwise the whole pack
     with itself (a dense mask)."""
     length = int(pack.input_ids.shape[1])
     if not segmented:
         return length * length
-    layout = pack.layout
-    rows = int(layout.bias.shape[0])
-    width = int(layout.query_index.numel()) // rows if rows else 0
-    prefix = int(layout.prefix)
-    return prefix * prefix + rows * width * (prefix + width)
+    return int(pack.layout.attention_pairs())
 
 
 def _attention_mask(mask: torch.Tensor, model: Any) -> torch.Tensor:

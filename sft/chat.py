@@ -52,7 +52,7 @@ async def chat(args: argparse.Namespace) -> int:
     service = create_service_client(checkpoint.engine_config(device=args.device))
     code: int | None = None
     try:
-        sampling_client, renderer = await open_sampler(service, checkpoint)
+        sampling_client, renderer = await open_sampler(service, checkpoint, args.constrained)
         code = await _chat_loop(args, checkpoint, sampling_client, renderer)
         return code
     finally:
@@ -105,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--max_new_tokens", type=int, default=256)
     parser.add_argument("--device", default=None)
+    parser.add_argument(
+        "--constrained",
+        action="store_true",
+        help="decode with the reply's JSON schema enforced, so every reply parses (local engine)",
+    )
     return asyncio.run(chat(parser.parse_args(argv)))
 
 

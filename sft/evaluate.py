@@ -43,8 +43,8 @@ from sft.errors import reports_user_errors
 from sft.metrics import Report, SampleScore, format_report
 from sft.prompt_builder import SYSTEM_PROMPT
 from sft.renderers import select_renderer
-from sft.reply_format import reply_json_schema, target_object, to_json
-from sft.sampling import score_completions
+from sft.reply_format import target_object, to_json
+from sft.sampling import constrained_client, score_completions
 from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
 
 logger = logging.getLogger("sft.evaluate")
@@ -230,12 +230,7 @@ async def _evaluate_with(
         if check_sampleable is not None and base_model is not None:
             check_sampleable(base_model, resolved.describe())
         sampling_client = await service.create_sampling_client(model_path=sampler_path)
-    constrain = getattr(sampling_client, "constrained", None)
-    if args.constrained and constrain is None:
-        raise ConfigError(
-            "--constrained: grammar-constrained decoding runs on the local engine only (Tinker's sampling API takes "
-            "no grammar); evaluate without it, or with --backend local on a local checkpoint"
-        )
+    constrained_sampler = constrained_client(sampling_client) if args.constrained else None
     tokenizer = sampling_client.get_tokenizer()
     # The prompt format the run trained with (checked again against this tokenizer's template).
     choice = select_renderer(sampling_client.get_base_model(), tokenizer, SYSTEM_PROMPT, requested=resolved.renderer)
@@ -265,8 +260,8 @@ async def _evaluate_with(
     if args.show:
         print("\nSample predictions:\n" + format_examples(chosen, scores, args.show))
     constrained = None
-    if args.constrained:
-        constrained = await scored(constrain(reply_json_schema()))
+    if constrained_sampler is not None:
+        constrained = await scored(constrained_sampler)
         print(f"\nConstrained decoding (the reply's JSON schema enforced), same {len(chosen)} samples:\n")
         print(format_comparison({"unconstrained": report, "constrained": constrained.report}))
         print(f"{'speed (with tools)':<20}{primary.speed():>22}{constrained.speed():>22}")

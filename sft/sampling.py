@@ -187,11 +187,33 @@ async def score_completions(
     return summarize(scores), scores
 
 
-async def open_sampler(service: Any, checkpoint: ResolvedCheckpoint) -> tuple[Any, Renderer]:
-    """``checkpoint``'s sampling client on ``service``, and the prompt format its run trained with (checked
-    against the tokenizer's chat template).
+def constrained_client(sampling_client: Any, option: str = "--constrained") -> Any:
+    """A client over the same model whose every reply is one of the three reply shapes (the reply's JSON schema
+    enforced at decoding, :func:`sft.reply_format.reply_json_schema`).
 
     Raises:
+        ConfigError: The engine cannot constrain decoding (Tinker's sampling API takes no grammar); names
+            ``option``, the command-line option that asked for it.
+    """
+    from sft.config import ConfigError
+    from sft.reply_format import reply_json_schema
+
+    constrain = getattr(sampling_client, "constrained", None)
+    if constrain is None:
+        raise ConfigError(
+            f"{option}: grammar-constrained decoding runs on the local engine only (Tinker's sampling API takes "
+            "no grammar); leave it out, or use --backend local with a local checkpoint"
+        )
+    return constrain(reply_json_schema())
+
+
+async def open_sampler(service: Any, checkpoint: ResolvedCheckpoint, constrained: bool = False) -> tuple[Any, Renderer]:
+    """``checkpoint``'s sampling client on ``service``, and the prompt format its run trained with (checked
+    against the tokenizer's chat template). With ``constrained``, the client decodes under the reply's JSON schema
+    (see :func:`constrained_client`), checked before the model loads.
+
+    Raises:
+        ConfigError: ``constrained`` on an engine that cannot constrain decoding.
         EngineError: The service cannot load it (Tinker: its base model is retired, the path is of another kind).
         RendererError: The run's prompt format does not match the tokenizer's template.
     """
@@ -205,4 +227,4 @@ async def open_sampler(service: Any, checkpoint: ResolvedCheckpoint) -> tuple[An
     tokenizer = sampling_client.get_tokenizer()
     base_model = checkpoint.base_model or sampling_client.get_base_model()
     renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=checkpoint.renderer).renderer
-    return sampling_client, renderer
+    return (constrained_client(sampling_client) if constrained else sampling_client), renderer

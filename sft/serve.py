@@ -245,13 +245,16 @@ class ChatModel:
             close(status)
 
 
-async def open_checkpoint(checkpoint: str, checkpoint_dir: str, run: str | None, device: str | None) -> ChatModel:
-    """The checkpoint's sampling client on the run's engine (resolved as every command resolves it)."""
+async def open_checkpoint(
+    checkpoint: str, checkpoint_dir: str, run: str | None, device: str | None, constrained: bool = False
+) -> ChatModel:
+    """The checkpoint's sampling client on the run's engine (resolved as every command resolves it); with
+    ``constrained``, one that decodes under the reply's JSON schema."""
     from sft.engines import create_service_client
 
     resolved = resolve_checkpoint(checkpoint, checkpoint_dir, run)
     service = create_service_client(resolved.engine_config(device=device))
-    sampling_client, renderer = await open_sampler(service, resolved)
+    sampling_client, renderer = await open_sampler(service, resolved, constrained)
     model_id = f"{resolved.run_name}/{resolved.record.name}" if resolved.record else resolved.given
     return ChatModel(sampling_client, renderer, model_id, service)
 
@@ -387,6 +390,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--execute", action="store_true", help="run tool calls and return their output")
+    parser.add_argument(
+        "--constrained",
+        action="store_true",
+        help="decode with the reply's JSON schema enforced, so every reply parses (local engine)",
+    )
     parser.add_argument("--device", default=None)
     defaults = Limits()
     parser.add_argument("--max_body_bytes", type=int, default=defaults.max_body_bytes)
@@ -409,7 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_max_tokens=args.max_tokens,
         max_tokens_limit=max(args.max_tokens, Limits.max_tokens_limit),
     )
-    model = asyncio.run(open_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run, args.device))
+    model = asyncio.run(
+        open_checkpoint(args.checkpoint_name, args.checkpoint_dir, args.run, args.device, args.constrained)
+    )
     server = ChatServer((args.host, args.port), model, limits, args.execute)
     host, port = server.server_address[:2]
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())

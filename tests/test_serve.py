@@ -101,9 +101,10 @@ def _wait_for_url(process: subprocess.Popen, timeout_s: float = 180.0) -> str:
 
 @pytest.fixture(scope="module")
 def servers(trained_checkpoint_dir: Path) -> Iterator[dict[str, str]]:
-    """Two servers on free ports, started together: plain, and with --execute."""
+    """Two servers on free ports, started together: plain, and with --execute (and the reply's grammar enforced,
+    which leaves the memorised replies as they are)."""
     plain = _start(trained_checkpoint_dir, "--max_body_bytes", "4096")
-    executing = _start(trained_checkpoint_dir, "--execute")
+    executing = _start(trained_checkpoint_dir, "--execute", "--constrained")
     try:
         yield {"plain": _wait_for_url(plain), "execute": _wait_for_url(executing)}
     finally:
@@ -238,3 +239,25 @@ def test_request_checks_name_the_field() -> None:
     )
     request = parse_request({"messages": user, "tools": [TOOL_SCHEMAS["python"]]}, 256, 1024)
     assert request.prompt == "hi" and request.offered_tools == {"python"} and request.max_tokens == 256
+
+
+def test_a_constrained_model_replies_in_one_of_the_three_shapes_to_prompts_it_never_saw(
+    trained_checkpoint_dir: Path,
+) -> None:
+    """``--constrained`` (serve and chat): every reply parses, and a reply that already did is unchanged."""
+    from sft.reply_format import parse_reply, reply_json_schema
+    from sft.serve import open_checkpoint
+
+    model = asyncio.run(open_checkpoint("final_checkpoint", str(trained_checkpoint_dir), None, "cpu", True))
+    try:
+        assert model.sampling_client.json_schema == reply_json_schema()
+        rows = list(_rows().values())
+        unseen = ["Tell me a joke about penguins.", "Sort these names: Zoe, Adam, Mia", "How far away is the Moon?"]
+        futures = [model.submit(prompt, 128, 0.0) for prompt in [r.prompt for r in rows] + unseen]
+        replies = [future.result(timeout=600) for future in futures]
+    finally:
+        model.close()
+    for row, (text, _, _, _) in zip(rows, replies):
+        assert text == to_json(target_object(row))
+    for prompt, (text, _, _, stopped) in zip(unseen, replies[len(rows) :]):
+        assert stopped and parse_reply(text).correct_format, (prompt, text)

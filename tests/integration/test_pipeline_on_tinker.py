@@ -178,6 +178,15 @@ def test_chat_with_a_run_trained_on_a_self_hosted_server_uses_that_servers_url(
     assert list(new.values()) == ["success"], new  # chat's session, on this server
 
 
+def test_constrained_decoding_on_tinker_is_refused_naming_the_option(workspace: Workspace, first_run: Any) -> None:
+    """Tinker's sampling API takes no grammar: chat --constrained says so instead of replying unconstrained."""
+    args = ["final_checkpoint", "--run", RUN, "--checkpoint_dir", str(workspace.checkpoints)]
+    result = run_cli("sft.chat", [*args, "--prompt", "What is 17 * 23?", "--constrained"], workspace.root)
+    assert result.returncode == 2, explain(result)
+    assert "--constrained: grammar-constrained decoding runs on the local engine only" in result.stderr
+    assert "Traceback" not in result.stderr and "model:" not in result.stdout
+
+
 def test_without_the_default_model_or_its_replacement_training_stops_with_a_command_that_works(
     workspace: Workspace,
 ) -> None:

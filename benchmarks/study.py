@@ -82,7 +82,7 @@ def run_env() -> dict[str, str]:
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     for lib in ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2"):
         if Path(lib).exists():
-            env.update(LD_PRELOAD=lib, MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")
+            env.update(LD_PRELOAD=lib, MALLOC_CONF="dirty_decay_ms:5000,muzzy_decay_ms:5000")
             break
     return env
 

@@ -18,6 +18,8 @@ endif
 # 4.1 GB against glibc. Pages freed for 5 s go back to the system: never returning them (decay -1) let the process
 # grow by ~50 MB per step once a step allocated tensors of several sizes per pack (2026-12-07, AVX2 host, 600 steps:
 # 20.3 GB), while 5 s kept the training steps as fast (60 steps: 251 s vs 253 s) at a flat 2.49 GB peak.
+JEMALLOC := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2))
+comma := ,
 RUN_ENV := $(if $(JEMALLOC),LD_PRELOAD=$(JEMALLOC) MALLOC_CONF=dirty_decay_ms:5000$(comma)muzzy_decay_ms:5000,)
 
 .PHONY: setup data run train evaluate test test-unit test-tinker lint typecheck format clean

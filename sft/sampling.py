@@ -187,6 +187,10 @@ async def score_completions(
     return summarize(scores), scores
 
 
+CONSTRAINED_HELP = "decode with the reply's JSON schema enforced, so every reply parses (local engine)"
+"""``--constrained``'s help for the commands that serve replies (``sft.chat``, ``sft.serve``)."""
+
+
 def constrained_client(sampling_client: Any, option: str = "--constrained") -> Any:
     """A client over the same model whose every reply is one of the three reply shapes (the reply's JSON schema
     enforced at decoding, :func:`sft.reply_format.reply_json_schema`).
@@ -210,7 +214,7 @@ def constrained_client(sampling_client: Any, option: str = "--constrained") -> A
 async def open_sampler(service: Any, checkpoint: ResolvedCheckpoint, constrained: bool = False) -> tuple[Any, Renderer]:
     """``checkpoint``'s sampling client on ``service``, and the prompt format its run trained with (checked
     against the tokenizer's chat template). With ``constrained``, the client decodes under the reply's JSON schema
-    (see :func:`constrained_client`), checked before the model loads.
+    (see :func:`constrained_client`).
 
     Raises:
         ConfigError: ``constrained`` on an engine that cannot constrain decoding.

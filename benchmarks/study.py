@@ -146,6 +146,8 @@ def summarize(result: Mapping[str, Any]) -> dict[str, Any]:
         **rates(predictions),
         "per_category": {c: rates(ps) for c, ps in sorted(by_category.items())},
         "per_family": {f: rates(ps) for f, ps in sorted(by_family.items())},
+        # The same replies with the reply's JSON schema enforced (sft.evaluate's second column, local engine).
+        **({"constrained": rates(result["constrained"]["predictions"])} if "constrained" in result else {}),
     }
 
 

@@ -45,19 +45,53 @@ def decode_completion(tokens: Sequence[int], tokenizer: Any, stop_ids: Sequence[
     return tokenizer.decode(tokens, skip_special_tokens=False)
 
 
+async def sample_tokens(
+    sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, renderer: Renderer = CHATML
+) -> list[list[int]]:
+    """The tokens of greedy completions for ``prompts`` in the model's prompt format, stop token included; all
+    requests are submitted before any is awaited."""
+    params = greedy_params(max_new_tokens, stop_token_ids(tokenizer, renderer))
+    futures = [sampling_client.sample(build_generation_prompt(p, tokenizer, renderer), 1, params) for p in prompts]
+    return [list((await future).sequences[0].tokens) for future in futures]
+
+
+def as_replies(
+    token_lists: Sequence[Sequence[int]], tokenizer: Any, renderer: Renderer = CHATML
+) -> list[tuple[str, int]]:
+    """Each completion's reply text with the number of tokens generated."""
+    stops = stop_token_ids(tokenizer, renderer)
+    return [(decode_completion(tokens, tokenizer, stops), len(tokens)) for tokens in token_lists]
+
+
 async def sample_replies(
     sampling_client: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, renderer: Renderer = CHATML
 ) -> list[tuple[str, int]]:
     """Greedy completions for ``prompts`` in the model's prompt format, each with the number of tokens generated;
     all requests are submitted before any is awaited."""
+    tokens = await sample_tokens(sampling_client, tokenizer, prompts, max_new_tokens, renderer)
+    return as_replies(tokens, tokenizer, renderer)
+
+
+async def constrained_replies(
+    constrained: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    free_tokens: Sequence[list[int]],
+    max_new_tokens: int,
+    renderer: Renderer = CHATML,
+) -> tuple[list[list[int]], list[int]]:
+    """Greedy completions of ``constrained`` (a client from :func:`constrained_client`) for ``prompts``, given
+    ``free_tokens``, the same model's greedy completions without the constraint (same ``max_new_tokens``): a free
+    reply every token of which the schema allows is what constrained greedy decoding writes too
+    (``LocalSamplingClient.keeps``), so only the others are decoded again. Returns the completions and the
+    indices of the prompts decoded again."""
     stops = stop_token_ids(tokenizer, renderer)
-    params = greedy_params(max_new_tokens, stops)
-    futures = [sampling_client.sample(build_generation_prompt(p, tokenizer, renderer), 1, params) for p in prompts]
-    replies = []
-    for future in futures:
-        tokens = (await future).sequences[0].tokens
-        replies.append((decode_completion(tokens, tokenizer, stops), len(tokens)))
-    return replies
+    redo = [i for i, tokens in enumerate(free_tokens) if not constrained.keeps(tokens, stops)]
+    fresh = await sample_tokens(constrained, tokenizer, [prompts[i] for i in redo], max_new_tokens, renderer)
+    completions = list(free_tokens)
+    for i, tokens in zip(redo, fresh):
+        completions[i] = tokens
+    return completions, redo
 
 
 async def generate_completions(
@@ -168,12 +202,17 @@ async def score_completions(
     token_counts: list[int] | None = None,
     self_consistency: int = 0,
     temperature: float = 0.7,
+    replies: Sequence[tuple[str, int]] | None = None,
 ) -> tuple[Report, list[SampleScore]]:
     """Generate for ``samples`` and score them (running the predicted tool calls when ``execute``); the number of
     tokens generated for each goes to ``token_counts`` when given. With ``self_consistency`` k > 0, each reply is
-    the vote of the greedy one and k sampled at ``temperature`` (see :func:`vote_replies`)."""
+    the vote of the greedy one and k sampled at ``temperature`` (see :func:`vote_replies`). ``replies`` (each
+    reply's text and tokens generated, one per sample) are scored instead of generating."""
     prompts = [s.prompt for s in samples]
-    if self_consistency > 0:
+    if replies is not None:
+        if len(replies) != len(samples):
+            raise ValueError(f"{len(replies)} replies for {len(samples)} samples")
+    elif self_consistency > 0:
         replies = await vote_replies(
             sampling_client, tokenizer, prompts, max_new_tokens, self_consistency, temperature, renderer
         )

@@ -12,7 +12,7 @@ from tinker import types
 from sft.data_loader import validate_records
 from sft.datum_builder import build_datum, build_generation_prompt
 from sft.engines.local import LocalServiceClient
-from sft.engines.local_runtime import onednn_linear_available, pack_frozen_linears, unpack_linears
+from sft.engines.local_runtime import LocalEngineError, onednn_linear_available, pack_frozen_linears, unpack_linears
 from sft.reply_format import parse_reply, reply_json_schema
 from tests.conftest import make_records
 
@@ -305,6 +305,65 @@ def test_constrained_replies_follow_the_schema_and_keep_the_models_logprobs(samp
         np.testing.assert_allclose(reply.logprobs, forward_logprobs(model, prompt, reply.tokens), atol=1e-4, rtol=1e-5)
     # The unconstrained client on the same model is unaffected.
     assert [r.sequences[0].tokens for r in sample_all(sampler, prompts, params)] == [s.tokens for s in free]
+
+
+def test_guessed_tokens_of_a_constrained_row_are_kept_only_where_its_grammar_greedy_choice_agrees(
+    sampler, model, tokenizer, prompts, monkeypatch
+) -> None:
+    """Half the guesses are the constrained reply's own next tokens (kept), the other half the model's unconstrained
+    greedy continuation, which the schema mostly forbids (dropped where it does): the replies, logprobs included,
+    are those of constrained decoding without guesses."""
+    import sft.engines.local_sampling as local_sampling
+
+    stop = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    params = types.SamplingParams(max_tokens=40, temperature=0.0, stop=[stop])
+    one_by_one = sampler.constrained(_short_reply_schema())
+    one_by_one.speculate = False
+    expected = [r.sequences[0] for r in sample_all(one_by_one, prompts, params)]
+    calls = {"own": 0, "free": 0}
+
+    def guess(context: list[int], size: int) -> list[int]:
+        for prompt, seq in zip(prompts, expected):
+            ids = prompt.to_ints()
+            done = len(context) - len(ids)
+            if context[: len(ids)] == ids and context[len(ids) :] == list(seq.tokens[:done]):
+                if done % 2:
+                    calls["free"] += 1
+                    return generate_alone(model, types.ModelInput.from_ints(context), size, [])
+                calls["own"] += 1
+                return list(seq.tokens[done : done + size])
+        raise AssertionError("unexpected context")
+
+    monkeypatch.setattr(local_sampling, "_draft", guess)
+    guessing = sampler.constrained(_short_reply_schema())
+    assert guessing.speculate
+    replies = [r.sequences[0] for r in sample_all(guessing, prompts, params)]
+    assert [list(r.tokens) for r in replies] == [list(e.tokens) for e in expected]
+    for reply, want in zip(replies, expected):
+        np.testing.assert_allclose(reply.logprobs, want.logprobs, atol=1e-4, rtol=1e-5)
+    assert calls["own"] and calls["free"], calls
+
+
+def test_a_constrained_client_keeps_exactly_the_replies_its_schema_accepts_whole(sampler, tokenizer) -> None:
+    stop = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    constrained = sampler.constrained(reply_json_schema())
+
+    def keeps(text: str, end: list[int] = [stop]) -> bool:  # noqa: B006 - read only
+        return constrained.keeps(tokenizer.encode(text, add_special_tokens=False) + end, [stop])
+
+    call = '{"tool": "calculator", "args": {"expression": "2 + 3"}}'
+    assert keeps(call) and keeps('{"final": "Paris."}') and keeps('{"tool": "python", "args": {"code": "print(1)"}}')
+    # Cut at max_tokens with every token allowed: constrained decoding writes the same and is cut there too.
+    assert keeps(call[:-1], end=[]) and keeps(call, end=[])
+    assert not keeps('{"final": "Paris." }', end=[]), "a token the schema forbids, however the reply ends"
+    assert not keeps(call + " "), "the value must end where the stop token comes"
+    assert not keeps(call[:-1]), "nor may the stop token come before the value is complete"
+    assert not keeps('{"tool": "shell", "args": {"command": "ls"}}'), "a tool the schema does not name"
+    assert not keeps('{"final": 42}') and not keeps('{"final": "a", "note": "b"}')
+    assert not keeps('{"final":"Paris."}'), "separators other than the trained ones"
+    assert not keeps('{"final": "a"}<|im_end|>{"final": "b"}'), "a stop token inside the reply"
+    with pytest.raises(LocalEngineError, match="constrained"):
+        sampler.keeps([*tokenizer.encode(call), stop], [stop])
 
 
 @pytest.mark.skipif(not onednn_linear_available(), reason="this PyTorch build has no oneDNN linear")

@@ -261,3 +261,36 @@ def test_a_constrained_model_replies_in_one_of_the_three_shapes_to_prompts_it_ne
         assert text == to_json(target_object(row))
     for prompt, (text, _, _, stopped) in zip(unseen, replies[len(rows) :]):
         assert stopped and parse_reply(text).correct_format, (prompt, text)
+
+
+def test_constrained_replies_decode_again_only_the_replies_the_schema_rejects(trained_checkpoint_dir: Path) -> None:
+    """What ``sft.evaluate`` reports as the constrained column: the free greedy replies the schema accepts are
+    kept, the others decoded again under it, and the result is what a full constrained pass writes."""
+    from sft.reply_format import parse_reply
+    from sft.sampling import as_replies, constrained_client, constrained_replies, sample_tokens
+    from sft.serve import open_checkpoint
+
+    model = asyncio.run(open_checkpoint("final_checkpoint", str(trained_checkpoint_dir), None, "cpu"))
+    try:
+        client, renderer = model.sampling_client, model.renderer
+        tokenizer = client.get_tokenizer()
+        constrained = constrained_client(client)
+        rows = list(_rows().values())
+        unseen = ["Tell me a joke about penguins.", "Sort these names: Zoe, Adam, Mia", "How far away is the Moon?"]
+        prompts = [r.prompt for r in rows] + unseen
+
+        async def both() -> tuple[list[list[int]], list[int], list[list[int]], list[list[int]]]:
+            free = await sample_tokens(client, tokenizer, prompts, 128, renderer)
+            reused, redo = await constrained_replies(constrained, tokenizer, prompts, free, 128, renderer)
+            full = await sample_tokens(constrained, tokenizer, prompts, 128, renderer)
+            return free, redo, reused, full
+
+        free, redo, reused, full = asyncio.run(both())
+    finally:
+        model.close()
+    free_texts = [text for text, _ in as_replies(free, tokenizer, renderer)]
+    assert free_texts[: len(rows)] == [to_json(target_object(r)) for r in rows]
+    assert not set(redo) & set(range(len(rows))), "the memorised replies follow the schema: kept"
+    malformed = {i for i, text in enumerate(free_texts) if not parse_reply(text).correct_format}
+    assert malformed and malformed <= set(redo), (redo, free_texts)
+    assert reused == full

@@ -164,9 +164,31 @@ class LocalSamplingClient:
             share_prefix=self.share_prefix,
             merge_adapter=self.merge_adapter,
             pack_weights=self.pack_weights,
-            speculate=False,  # guessed tokens would need the grammar's check too; greedy rows decode one by one
+            speculate=self.speculate,  # each guessed token is checked against the grammar's greedy choice
             json_schema=json_schema,
         )
+
+    def keeps(self, tokens: list[int], stop_ids: list[int]) -> bool:
+        """Whether greedy decoding on this constrained client would write ``tokens``, a greedy reply of the same
+        model decoded without the constraint, with the same ``max_tokens`` and stop token ids ``stop_ids``: every
+        token before its stop token is one the schema allows where it stands, and a stop token comes only where
+        the value is complete. The mask never removed the token greedy chose, so the constrained argmax is the same
+        token at every step, and such a reply need not be decoded again (:func:`sft.sampling.constrained_replies`).
+        That holds for a reply cut at ``max_tokens`` too: constrained decoding writes the same tokens and is cut at
+        the same place.
+
+        Raises:
+            LocalEngineError: This client is not constrained.
+        """
+        if self._grammar is None:
+            raise LocalEngineError("keeps() asks a constrained client (see constrained()); this one has no schema")
+        matcher = self._grammar.matcher()
+        for i, token in enumerate(tokens):
+            if token in stop_ids:
+                return i == len(tokens) - 1 and bool(matcher.is_accepting())
+            if not matcher.consume_token(token) or matcher.is_error():
+                return False
+        return True
 
     def get_base_model(self) -> str:
         return self._runner.base_model
@@ -449,9 +471,15 @@ class LocalSamplingClient:
         keep, accepted = [], []
         for i, (row, draft) in enumerate(zip(rows, drafts)):
             taken, reason = 0, None
-            while taken < len(draft) and reason is None and draft[taken] == chosen[i][taken]:
-                row.tokens.append(draft[taken])
+            while taken < len(draft) and reason is None:
+                # A constrained row's greedy token is the best one its grammar allows here.
+                want = chosen[i][taken] if row.matcher is None else self._grammar_greedy(row, logits[i, taken], stops)
+                if draft[taken] != want:
+                    break
+                row.tokens.append(want)
                 row.logprobs.append(logprobs[i][taken])
+                if row.matcher is not None and want not in stops.ids:
+                    row.matcher.consume_token(want)
                 taken += 1
                 reason = self._stop_reason(row, stops, max_tokens)
             accepted.append(taken)
@@ -472,6 +500,12 @@ class LocalSamplingClient:
         if not keep:
             return None
         return running if len(keep) == len(rows) else _select(running, keep, trim=True)
+
+    def _grammar_greedy(self, row: _Row, logits: torch.Tensor, stops: _Stops) -> int:
+        """The token greedy decoding picks for a constrained ``row`` from one position's ``logits``."""
+        assert self._grammar is not None
+        allowed = self._grammar.allowed([row], stops.ids, logits.shape[-1])
+        return int(logits.masked_fill(~allowed[0], float("-inf")).argmax())
 
     # -- stopping ---------------------------------------------------------------------------------------------
     def _stops(self, params: types.SamplingParams) -> _Stops:

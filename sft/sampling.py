@@ -8,6 +8,7 @@ project's tools when asked.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -22,6 +23,10 @@ from sft.renderers import CHATML, Renderer
 
 if TYPE_CHECKING:
     from sft.checkpoints import ResolvedCheckpoint
+
+
+TOOL_WORKERS = 4
+"""Tool calls scored at once (each python call runs in its own sandboxed process)."""
 
 
 def stop_token_ids(tokenizer: Any, renderer: Renderer = CHATML) -> list[int]:
@@ -222,7 +227,13 @@ async def score_completions(
     if token_counts is not None:
         token_counts.extend(n for _, n in replies)
     run, match = tool_functions() if execute else (None, None)
-    scores = [score_sample(s, c, run, match) for s, c in zip(samples, completions)]
+    if run is None:
+        scores = [score_sample(s, c) for s, c in zip(samples, completions)]
+    else:
+        # A python call spends most of its time starting its sandbox: run several at once (100 samples of the
+        # default evaluation: 1.9 s one by one, 1.1 s four at a time).
+        with concurrent.futures.ThreadPoolExecutor(TOOL_WORKERS, thread_name_prefix="sft-score") as pool:
+            scores = list(pool.map(lambda s, c: score_sample(s, c, run, match), samples, completions))
     return summarize(scores), scores
 
 

@@ -23,7 +23,7 @@ from sft.checkpoints import ResolvedCheckpoint, resolve_checkpoint
 from sft.errors import reports_user_errors
 from sft.renderers import Renderer
 from sft.reply_format import parse_reply
-from sft.sampling import CONSTRAINED_HELP, generate_completions, open_sampler
+from sft.sampling import add_constrained_options, generate_completions, open_sampler
 from sft.utils import quiet_libraries
 
 
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--max_new_tokens", type=int, default=256)
     parser.add_argument("--device", default=None)
-    parser.add_argument("--constrained", action="store_true", help=CONSTRAINED_HELP)
+    add_constrained_options(parser, "answers")
     return asyncio.run(chat(parser.parse_args(argv)))
 
 

@@ -44,7 +44,14 @@ from sft.metrics import Report, SampleScore, format_report, summarize
 from sft.prompt_builder import SYSTEM_PROMPT
 from sft.renderers import select_renderer
 from sft.reply_format import target_object, to_json
-from sft.sampling import as_replies, constrained_client, constrained_replies, sample_tokens, score_completions
+from sft.sampling import (
+    as_replies,
+    constrained_client,
+    constrained_replies,
+    sample_tokens,
+    score_completions,
+    wants_constrained,
+)
 from sft.utils import atomic_write_json, atomic_write_text, quiet_libraries, setup_logging
 
 logger = logging.getLogger("sft.evaluate")
@@ -239,10 +246,8 @@ async def _evaluate_with(
         sampling_client = await service.create_sampling_client(model_path=sampler_path)
     # Constrained greedy replies cost little beside the free ones (only replies the schema rejects are decoded
     # again), so the local engine reports both unless told not to; the untrained base rarely writes one that parses.
-    wanted = args.constrained
-    if wanted is None:
-        wanted = hasattr(sampling_client, "constrained") and not args.untrained
-    constrained_sampler = constrained_client(sampling_client) if wanted else None
+    requested = False if args.constrained is None and args.untrained else args.constrained
+    constrained_sampler = constrained_client(sampling_client) if wants_constrained(sampling_client, requested) else None
     tokenizer = sampling_client.get_tokenizer()
     # The prompt format the run trained with (checked again against this tokenizer's template).
     choice = select_renderer(sampling_client.get_base_model(), tokenizer, SYSTEM_PROMPT, requested=resolved.renderer)

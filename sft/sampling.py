@@ -237,8 +237,30 @@ async def score_completions(
     return summarize(scores), scores
 
 
-CONSTRAINED_HELP = "decode with the reply's JSON schema enforced, so every reply parses (local engine)"
-"""``--constrained``'s help for the commands that serve replies (``sft.chat``, ``sft.serve``)."""
+def add_constrained_options(parser: Any, what: str) -> None:
+    """``--constrained`` / ``--no_constrained`` on a command's ``parser`` (``args.constrained``: ``True``,
+    ``False``, or ``None`` for the default: on wherever the engine can constrain decoding, see
+    :func:`wants_constrained`); ``what`` says what the option does for this command."""
+    parser.add_argument(
+        "--constrained",
+        action="store_const",
+        const=True,
+        default=None,
+        help=f"{what}: the reply's JSON schema enforced at decoding, so every reply is one of the three shapes "
+        "(the default on the local engine; an error on Tinker, whose sampling API takes no grammar)",
+    )
+    parser.add_argument(
+        "--no_constrained",
+        dest="constrained",
+        action="store_const",
+        const=False,
+        help="decode freely: the model's own replies, whether they parse or not",
+    )
+
+
+def wants_constrained(sampling_client: Any, requested: bool | None) -> bool:
+    """Whether to decode under the reply's schema: as ``requested``, else (``None``) wherever the engine can."""
+    return requested if requested is not None else hasattr(sampling_client, "constrained")
 
 
 def constrained_client(sampling_client: Any, option: str = "--constrained") -> Any:
@@ -261,10 +283,12 @@ def constrained_client(sampling_client: Any, option: str = "--constrained") -> A
     return constrain(reply_json_schema())
 
 
-async def open_sampler(service: Any, checkpoint: ResolvedCheckpoint, constrained: bool = False) -> tuple[Any, Renderer]:
+async def open_sampler(
+    service: Any, checkpoint: ResolvedCheckpoint, constrained: bool | None = False
+) -> tuple[Any, Renderer]:
     """``checkpoint``'s sampling client on ``service``, and the prompt format its run trained with (checked
     against the tokenizer's chat template). With ``constrained``, the client decodes under the reply's JSON schema
-    (see :func:`constrained_client`).
+    (see :func:`constrained_client`); with ``None``, wherever the engine can (see :func:`wants_constrained`).
 
     Raises:
         ConfigError: ``constrained`` on an engine that cannot constrain decoding.
@@ -281,4 +305,6 @@ async def open_sampler(service: Any, checkpoint: ResolvedCheckpoint, constrained
     tokenizer = sampling_client.get_tokenizer()
     base_model = checkpoint.base_model or sampling_client.get_base_model()
     renderer = select_renderer(base_model, tokenizer, SYSTEM_PROMPT, requested=checkpoint.renderer).renderer
-    return (constrained_client(sampling_client) if constrained else sampling_client), renderer
+    if wants_constrained(sampling_client, constrained):
+        return constrained_client(sampling_client), renderer
+    return sampling_client, renderer

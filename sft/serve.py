@@ -48,7 +48,7 @@ from sft.checkpoints import resolve_checkpoint
 from sft.datum_builder import build_generation_prompt
 from sft.errors import reports_user_errors
 from sft.reply_format import TOOL_ARG, parse_reply
-from sft.sampling import CONSTRAINED_HELP, decode_completion, greedy_params, open_sampler, stop_token_ids
+from sft.sampling import add_constrained_options, decode_completion, greedy_params, open_sampler, stop_token_ids
 from sft.utils import quiet_libraries
 
 KNOWN_TOOLS = tuple(TOOL_ARG)  # ("calculator", "python")
@@ -246,10 +246,10 @@ class ChatModel:
 
 
 async def open_checkpoint(
-    checkpoint: str, checkpoint_dir: str, run: str | None, device: str | None, constrained: bool = False
+    checkpoint: str, checkpoint_dir: str, run: str | None, device: str | None, constrained: bool | None = False
 ) -> ChatModel:
     """The checkpoint's sampling client on the run's engine (resolved as every command resolves it); with
-    ``constrained``, one that decodes under the reply's JSON schema."""
+    ``constrained``, one that decodes under the reply's JSON schema (``None``: wherever the engine can)."""
     from sft.engines import create_service_client
 
     resolved = resolve_checkpoint(checkpoint, checkpoint_dir, run)
@@ -390,7 +390,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--execute", action="store_true", help="run tool calls and return their output")
-    parser.add_argument("--constrained", action="store_true", help=CONSTRAINED_HELP)
+    add_constrained_options(parser, "replies")
     parser.add_argument("--device", default=None)
     defaults = Limits()
     parser.add_argument("--max_body_bytes", type=int, default=defaults.max_body_bytes)

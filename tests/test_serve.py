@@ -294,3 +294,37 @@ def test_constrained_replies_decode_again_only_the_replies_the_schema_rejects(tr
     malformed = {i for i, text in enumerate(free_texts) if not parse_reply(text).correct_format}
     assert malformed and malformed <= set(redo), (redo, free_texts)
     assert reused == full
+
+
+def test_chat_decodes_under_the_schema_by_default_on_the_local_engine_and_freely_when_told(
+    trained_checkpoint_dir: Path,
+) -> None:
+    """``python -m sft.chat`` (as ``sft.serve``, same options): a prompt whose free greedy reply does not parse gets
+    a reply that does, unless ``--no_constrained``, which prints the model's own reply."""
+    from sft.reply_format import parse_reply
+    from sft.sampling import generate_completions
+    from sft.serve import open_checkpoint, parse_args
+
+    assert parse_args(["final_checkpoint"]).constrained is None  # on wherever the engine can constrain
+    assert parse_args(["final_checkpoint", "--no_constrained"]).constrained is False
+    unseen = ["Tell me a joke about penguins.", "Sort these names: Zoe, Adam, Mia", "How far away is the Moon?"]
+    model = asyncio.run(open_checkpoint("final_checkpoint", str(trained_checkpoint_dir), None, "cpu", None))
+    free = asyncio.run(open_checkpoint("final_checkpoint", str(trained_checkpoint_dir), None, "cpu", False))
+    try:
+        assert model.sampling_client.json_schema is not None and free.sampling_client.json_schema is None
+        replies = asyncio.run(generate_completions(free.sampling_client, free.tokenizer, unseen, 128, free.renderer))
+    finally:
+        model.close()
+        free.close()
+    prompt, own = next((p, r) for p, r in zip(unseen, replies) if not parse_reply(r).correct_format)
+
+    env = dict(os.environ, PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1")
+    env.pop("TINKER_API_KEY", None)
+    command = [sys.executable, "-m", "sft.chat", "final_checkpoint", "--checkpoint_dir", str(trained_checkpoint_dir)]
+    command += ["--device", "cpu", "--max_new_tokens", "128", "--json", "--prompt", prompt]
+    by_default, told = (
+        subprocess.run([*command, *extra], capture_output=True, text=True, env=env, timeout=600, check=True)
+        for extra in ([], ["--no_constrained"])
+    )
+    assert parse_reply(json.loads(by_default.stdout.splitlines()[-1])["reply"]).correct_format, by_default.stdout
+    assert json.loads(told.stdout.splitlines()[-1])["reply"] == own

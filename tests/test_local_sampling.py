@@ -123,6 +123,32 @@ def test_greedy_batch_equals_one_at_a_time_generate(sampler, model, prompts, fre
             assert seq.stop_reason == "length" and len(tokens) == MAX_TOKENS
 
 
+def test_rows_prefilled_in_groups_of_similar_length_decode_as_one_at_a_time_generate(
+    sampler, model, prompts, free_run, monkeypatch
+) -> None:
+    """With no cost per group, every prompt length is prefilled as its own group and the groups' caches joined:
+    the replies are still exactly greedy."""
+    import sft.engines.local_sampling as local_sampling
+    from sft.engines.local_sampling import LocalSamplingClient
+
+    groups: list[int] = []  # groups per prefill
+    split = local_sampling.split_by_length
+
+    def recorded(lengths, cost):  # type: ignore[no-untyped-def]
+        result = split(lengths, cost)
+        groups.append(len(result))
+        return result
+
+    monkeypatch.setattr(local_sampling, "PREFILL_GROUP_COST", 0)
+    monkeypatch.setattr(local_sampling, "split_by_length", recorded)
+    grouped = LocalSamplingClient(sampler._runner, 8)  # all 7 rows in one prefill
+    stop_ids = stops_at_different_steps(free_run)
+    params = types.SamplingParams(max_tokens=MAX_TOKENS, temperature=0.0, stop=stop_ids)
+    expected = [generate_alone(model, p, MAX_TOKENS, stop_ids) for p in prompts]
+    assert [r.sequences[0].tokens for r in sample_all(grouped, prompts, params)] == expected
+    assert max(groups) >= 3, groups
+
+
 def test_logprobs_are_those_of_a_plain_forward_pass(sampler, model, prompts) -> None:
     params = types.SamplingParams(max_tokens=MAX_TOKENS, temperature=0.0, stop=[])
     for prompt, response in zip(prompts, sample_all(sampler, prompts, params)):

@@ -39,12 +39,18 @@ from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
 
 from sft.engines.futures import LocalFuture
 from sft.engines.local_runtime import LocalEngineError, ModelRunner
+from sft.engines.packing import split_by_length
 
 # How long a sampling batch waits for more requests to join it before generating.
 BATCH_LINGER_S = 0.02
 # A shared prefix shorter than this is not worth a cache entry.
 MIN_SHARED_PREFIX = 8
 # Prefixes kept per weight version.
+# A prefill group costs its rows x width token positions (every row padded to the group's longest) plus this much
+# for its own forward call and for joining its cache to the others': rows of very different prompt lengths are run
+# in several groups. The 100-sample evaluation's prefills (AVX2 host, same replies): one group each 9.7 s (median
+# of 4), cost 32 7.3 s (3), cost 128 8.3 s (2), cost 0 (a group per length) 10.6-12.4 s.
+PREFILL_GROUP_COST = 32
 PREFIX_CACHE_SIZE = 4
 # When no rows wait and at most this many greedy rows run (a pass costs about the same for a few more tokens), they
 # also check guessed tokens, up to SPECULATE_BUDGET tokens per pass and SPECULATE_MAX_DRAFT per row: see _speculate.
@@ -377,10 +383,27 @@ class LocalSamplingClient:
             )
 
     def _prefill(self, rows: list[_Row], plain: bool) -> _Running:
-        """Run the prompts of ``rows`` (after their shared prefix, computed once) into a fresh cache."""
-        r = self._runner
+        """Run the prompts of ``rows`` (after their shared prefix, computed once) into a fresh cache. Each prompt's
+        own tokens are padded to the longest of its group: rows of very different lengths are run in several
+        groups, joined afterwards, where the padding saved is worth more than a forward call and a cache copy."""
         prompts = [row.prompt for row in rows]
         shared, prefix = self._shared_prefix(prompts) if plain and self.share_prefix else (0, None)
+        if not plain:
+            return self._prefill_group(rows, shared, prefix, plain)
+        owns = [len(p) - shared for p in prompts]
+        groups = split_by_length(owns, lambda n, width: PREFILL_GROUP_COST + n * width)
+        running: _Running | None = None
+        for members in groups:
+            joined = self._prefill_group([rows[i] for i in members], shared, prefix, plain)
+            running = joined if running is None else _merge(running, joined)
+        assert running is not None
+        return running
+
+    def _prefill_group(
+        self, rows: list[_Row], shared: int, prefix: list[tuple[torch.Tensor, torch.Tensor]] | None, plain: bool
+    ) -> _Running:
+        r = self._runner
+        prompts = [row.prompt for row in rows]
         width = max(len(p) for p in prompts) - shared
         n = len(rows)
         input_ids = torch.full((n, width), r.pad_id, dtype=torch.long)

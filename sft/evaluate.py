@@ -45,6 +45,7 @@ from sft.prompt_builder import SYSTEM_PROMPT
 from sft.renderers import select_renderer
 from sft.reply_format import target_object, to_json
 from sft.sampling import (
+    add_constrained_options,
     as_replies,
     constrained_client,
     constrained_replies,
@@ -117,17 +118,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--untrained", action="store_true", help="evaluate the run's base model without adapter (checkpoint ignored)"
     )
-    parser.add_argument(
-        "--constrained",
-        action="store_const",
-        const=True,
-        default=None,
-        help="also score the replies decoded with the reply's JSON schema enforced, side by side (the default on "
-        "the local engine; an error on Tinker, whose sampling takes no grammar); only the replies the schema "
-        "rejects are decoded again",
-    )
-    parser.add_argument(
-        "--no_constrained", dest="constrained", action="store_const", const=False, help="leave that column out"
+    add_constrained_options(
+        parser, "also score a second column, beside the free replies (only the replies that break it are decoded again)"
     )
     parser.add_argument(
         "--self_consistency",

@@ -45,12 +45,12 @@ from sft.engines.packing import split_by_length
 BATCH_LINGER_S = 0.02
 # A shared prefix shorter than this is not worth a cache entry.
 MIN_SHARED_PREFIX = 8
-# Prefixes kept per weight version.
 # A prefill group costs its rows x width token positions (every row padded to the group's longest) plus this much
 # for its own forward call and for joining its cache to the others': rows of very different prompt lengths are run
 # in several groups. The 100-sample evaluation's prefills (AVX2 host, same replies): one group each 9.7 s (median
 # of 4), cost 32 7.3 s (3), cost 128 8.3 s (2), cost 0 (a group per length) 10.6-12.4 s.
 PREFILL_GROUP_COST = 32
+# Prefixes kept per weight version.
 PREFIX_CACHE_SIZE = 4
 # When no rows wait and at most this many greedy rows run (a pass costs about the same for a few more tokens), they
 # also check guessed tokens, up to SPECULATE_BUDGET tokens per pass and SPECULATE_MAX_DRAFT per row: see _speculate.

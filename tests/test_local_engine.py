@@ -190,13 +190,32 @@ def plain_step(model, data: list[types.Datum]) -> tuple[float, list[np.ndarray],
     return total, logprobs, grads
 
 
-@pytest.mark.parametrize(("max_pack_tokens", "attention"), [(4096, "segments"), (300, "segments"), (4096, "dense")])
+def move_adapter(model, seed: int = 0) -> None:
+    """Give every LoRA ``B`` small random values: a fresh adapter has ``B = 0``, where the gradient of every ``A``
+    is zero on any path and would check nothing."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.05)
+
+
+@pytest.mark.parametrize(
+    ("max_pack_tokens", "attention", "head"),
+    [(4096, "segments", "fused"), (300, "segments", "fused"), (4096, "dense", "fused"), (4096, "segments", "plain")],
+)
 def test_packed_forward_backward_equals_a_plain_forward_pass_on_real_rows(
-    client, tokenizer, max_pack_tokens, attention
+    client, tokenizer, max_pack_tokens, attention, head
 ) -> None:
     from sft.engines.packing import ATTENTION_NAME
 
     data = real_rows(tokenizer)
+    move_adapter(client.model)
+    # "fused": the unembedding, its adapter and the logprobs in one function (the default for Llama-type models);
+    # "plain": the model's own lm_head and token_logprobs (other architectures).
+    assert client._head is not None
+    if head == "plain":
+        client._head = None
     client.max_pack_tokens = max_pack_tokens  # 300: several packs, each with its own copy of the shared prefix
     # The pack-aware attention is switched on for SDPA models; "dense" checks the fallback (a T x T mask).
     assert client.model.config._attn_implementation == ATTENTION_NAME
@@ -337,9 +356,16 @@ def test_bf16_packed_step_matches_a_plain_bf16_forward_pass(tmp_path: Path, tiny
     service = LocalServiceClient(save_root=tmp_path / "b", device="cpu", precision="bf16")
     client = service.create_lora_training_client(str(tiny_model_dir), rank=4, seed=0).result()
     data = real_rows(tokenizer)
+    move_adapter(client.model)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        loss, logprobs, _ = plain_step(client.model, data)
+        loss, logprobs, grads = plain_step(client.model, data)
     out = client.forward_backward(data, "cross_entropy").result()
+    head = client.model.get_base_model().lm_head
+    for factor in ("lora_A", "lora_B"):  # the fused unembedding's adapter gradients, within bf16 rounding
+        name = next(n for n in grads if f"lm_head.{factor}" in n)
+        got = getattr(head, factor)["default"].weight.grad
+        assert got.dtype == torch.float32
+        torch.testing.assert_close(got, grads[name], rtol=0.05, atol=0.02 * grads[name].abs().max().item())
     worst = 0.0
     for datum, record, plain in zip(data, out.loss_fn_outputs, logprobs):
         weighted = datum.loss_fn_inputs["weights"].to_numpy() != 0

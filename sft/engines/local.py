@@ -10,6 +10,9 @@ engine. Semantics follow Tinker's:
   position was most of a step's time and memory); ``forward`` returns them at every position.
 - Rows are packed into one sequence with the prefix they share (the system prompt) computed once and no padding
   (see ``sft.engines.packing``); losses, logprobs and gradients equal a plain per-row forward pass.
+- On Llama-type models the unembedding, its LoRA and the logprobs are one autograd function
+  (:class:`_HeadLogprobs`) that makes fewer passes over the rows x vocabulary logits than PEFT's layer followed by
+  a log-softmax; other models take that plain path.
 - ``optim_step(AdamParams)``: one AdamW step with exactly the given hyper-parameters; ``grad_clip_norm`` 0
   means no clipping.
 - ``save_state(name)`` keeps what a resume needs (adapter, optimizer state, step) under ``weights/<name>``;
@@ -174,6 +177,33 @@ def _rows(data: Sequence[types.Datum]) -> list[_Row]:
     return rows
 
 
+LOGPROB_CHUNK = 64
+"""Rows of logits turned into logprobs (and their gradient) at a time: a float32 chunk of 64 x 49k stays in cache."""
+
+
+def _chunked_lse(logits: torch.Tensor) -> torch.Tensor:
+    """Float32 log-sum-exp of each row of ``logits`` (any dtype), ``LOGPROB_CHUNK`` rows at a time."""
+    lse = torch.empty(logits.shape[0], dtype=torch.float32, device=logits.device)
+    for start in range(0, logits.shape[0], LOGPROB_CHUNK):
+        chunk = slice(start, start + LOGPROB_CHUNK)
+        lse[chunk] = torch.logsumexp(logits[chunk].float(), dim=-1)
+    return lse
+
+
+def _logits_grad_(
+    logits: torch.Tensor, targets: torch.Tensor, lse: torch.Tensor, grad: torch.Tensor, out: torch.Tensor
+) -> torch.Tensor:
+    """Write ``grad * (onehot(targets) - softmax(logits))``, the gradient of the target logprobs with respect to
+    ``logits``, into ``out`` (which may be ``logits`` itself), chunk by chunk; returns ``out``."""
+    for start in range(0, logits.shape[0], LOGPROB_CHUNK):
+        chunk = slice(start, start + LOGPROB_CHUNK)
+        g = grad[chunk, None].float()
+        probs = logits[chunk].float().sub_(lse[chunk, None]).exp_().mul_(-g)
+        probs.scatter_add_(1, targets[chunk, None], g)
+        out[chunk] = probs
+    return out
+
+
 class _TokenLogprobs(torch.autograd.Function):
     """``log_softmax(logits)[i, targets[i]]`` in float32 from logits of any dtype, in row chunks.
 
@@ -183,35 +213,136 @@ class _TokenLogprobs(torch.autograd.Function):
     straight into a gradient of the logits' dtype. Over a 49k vocabulary that is two passes over each chunk
     instead of about eight over the whole matrix."""
 
-    CHUNK = 64
-
     @staticmethod
     def forward(ctx: Any, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        lse = torch.empty(logits.shape[0], dtype=torch.float32, device=logits.device)
-        picked = logits.gather(1, targets[:, None])[:, 0].float()
-        for start in range(0, logits.shape[0], _TokenLogprobs.CHUNK):
-            chunk = slice(start, start + _TokenLogprobs.CHUNK)
-            lse[chunk] = torch.logsumexp(logits[chunk].float(), dim=-1)
+        lse = _chunked_lse(logits)
         ctx.save_for_backward(logits, targets, lse)
-        return picked - lse
+        return logits.gather(1, targets[:, None])[:, 0].float() - lse
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         logits, targets, lse = ctx.saved_tensors
-        out = torch.empty_like(logits)
-        for start in range(0, logits.shape[0], _TokenLogprobs.CHUNK):
-            chunk = slice(start, start + _TokenLogprobs.CHUNK)
-            g = grad[chunk, None].float()
-            probs = logits[chunk].float().sub_(lse[chunk, None]).exp_().mul_(-g)
-            probs.scatter_add_(1, targets[chunk, None], g)
-            out[chunk] = probs
-        return out, None
+        return _logits_grad_(logits, targets, lse, grad, torch.empty_like(logits)), None
 
 
 def token_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Float32 logprob of each row's target token under ``logits`` (rows x vocabulary), differentiable."""
     out: torch.Tensor = _TokenLogprobs.apply(logits, targets)  # type: ignore[no-untyped-call]
     return out
+
+
+class _HeadLogprobs(torch.autograd.Function):
+    """Target logprobs of hidden states through a frozen unembedding ``weight`` plus a LoRA ``scale * B A``:
+    ``log_softmax(h W^T + scale (h A^T) B^T)[i, targets[i]]``, differentiable in ``h``, ``A`` and ``B``.
+
+    What PEFT's adapted ``lm_head`` followed by :func:`token_logprobs` computes, with less traffic over the
+    rows x 49k logits: the adapter's product is accumulated into the logits in place (PEFT writes it to its own
+    matrix, scales that, then adds the two), and the backward turns the saved logits into their own gradient in
+    place and takes the three products it needs from it (autograd would also zero-fill and copy a gradient for
+    the row selection, and scale one more). ``A`` and ``B`` are float32 parameters; products run in ``weight``'s
+    dtype, as autocast runs them. The saved logits are overwritten by the backward: backward once."""
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        hidden: torch.Tensor,
+        weight: torch.Tensor,
+        lora_a: torch.Tensor | None,
+        lora_b: torch.Tensor | None,
+        scale: float,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
+        dtype = weight.dtype
+        h = hidden.to(dtype)
+        logits = h @ weight.T
+        a = b = z = None
+        if lora_a is not None and lora_b is not None:
+            a, b = lora_a.to(dtype), lora_b.to(dtype)
+            z = (h @ a.T).mul_(scale)
+            logits.addmm_(z, b.T)
+        lse = _chunked_lse(logits)
+        ctx.save_for_backward(h, weight, a, b, z, targets, lse, logits)
+        ctx.scale, ctx.hidden_dtype = scale, hidden.dtype
+        return logits.gather(1, targets[:, None])[:, 0].float() - lse
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        h, weight, a, b, z, targets, lse, logits = ctx.saved_tensors
+        g = _logits_grad_(logits, targets, lse, grad, logits)  # the logits are not needed after this
+        grad_hidden = g @ weight
+        grad_a = grad_b = None
+        if a is not None and b is not None and z is not None:
+            grad_z = (g @ b).mul_(ctx.scale)
+            grad_hidden.addmm_(grad_z, a)
+            grad_a = (grad_z.T @ h).float()
+            grad_b = (g.T @ z).float()
+        return grad_hidden.to(ctx.hidden_dtype), None, grad_a, grad_b, None, None
+
+
+@dataclass
+class _Head:
+    """The pieces of a causal LM that :class:`_HeadLogprobs` needs: the decoder up to the final norm, the
+    unembedding's frozen weight, and its LoRA factors and scale (``None`` where the unembedding is not adapted)."""
+
+    decoder: Any
+    weight: torch.Tensor
+    lora_a: torch.Tensor | None
+    lora_b: torch.Tensor | None
+    scale: float
+
+    def logprobs(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = _HeadLogprobs.apply(  # type: ignore[no-untyped-call]
+            hidden, self.weight, self.lora_a, self.lora_b, self.scale, targets
+        )
+        return out
+
+
+# Architectures whose causal-LM logits are exactly ``lm_head(decoder(...).last_hidden_state)``: no logit scale or
+# soft-capping (Gemma 2, Cohere and others have one; they keep the plain path).
+_PLAIN_HEAD_MODEL_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3"})
+
+
+def _plain_lora(module: Any) -> tuple[torch.nn.Linear, torch.Tensor, torch.Tensor, float] | None:
+    """``(base layer, A, B, scale)`` of a PEFT LoRA linear layer that computes exactly ``base(x) + scale B A x``
+    (one active adapter, no dropout, no DoRA or other variant, no biases, frozen base, not merged); else ``None``."""
+    from peft.tuners.lora import Linear as LoraLinear
+
+    if not isinstance(module, LoraLinear):
+        return None
+    layer: Any = module  # PEFT's attributes, untyped
+    if layer.merged or layer.disable_adapters or len(layer.active_adapters) != 1:
+        return None
+    (name,) = layer.active_adapters
+    base = layer.get_base_layer()
+    plain = (
+        name in layer.lora_A
+        and name not in layer.lora_variant
+        and isinstance(layer.lora_dropout[name], torch.nn.Identity)
+        and isinstance(base, torch.nn.Linear)
+        and base.bias is None
+        and not base.weight.requires_grad
+        and layer.lora_A[name].bias is None
+        and layer.lora_B[name].bias is None
+    )
+    if not plain:
+        return None
+    return base, layer.lora_A[name].weight, layer.lora_B[name].weight, float(layer.scaling[name])
+
+
+def _fused_head(model: Any) -> _Head | None:
+    """The model's decoder and unembedding for :class:`_HeadLogprobs`, or ``None`` where the model or its adapter
+    is of a kind it does not cover (the plain path then runs)."""
+    causal = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if getattr(causal.config, "model_type", None) not in _PLAIN_HEAD_MODEL_TYPES:
+        return None
+    head = causal.get_output_embeddings()
+    if isinstance(head, torch.nn.Linear) and head.bias is None and not head.weight.requires_grad:
+        return _Head(causal.get_decoder(), head.weight, None, None, 0.0)
+    lora = _plain_lora(head)
+    if lora is None:
+        return None
+    base, lora_a, lora_b, scale = lora
+    return _Head(causal.get_decoder(), base.weight, lora_a, lora_b, scale)
 
 
 def _attention_pairs(pack: Any, segmented: bool) -> int:
@@ -300,6 +431,8 @@ class LocalTrainingClient:
         self._params = [p for p in runner.model.parameters() if p.requires_grad]
         self.max_pack_tokens = DEFAULT_MAX_PACK_TOKENS
         self._segment_attention = _use_segment_attention(runner.model)
+        self._head = _fused_head(runner.model)
+        """The decoder and unembedding for the fused logprobs (:class:`_HeadLogprobs`); ``None``: the plain path."""
         self.last_step_counts: dict[str, int] = {}
         """What the last ``forward_backward``/``forward`` ran: ``tokens`` through the decoder (a pack's shared
         prefix once), ``logit_positions`` projected to the vocabulary, ``attention_pairs`` scored (for
@@ -358,17 +491,21 @@ class LocalTrainingClient:
             counts["tokens"] += pack.input_ids.shape[1]
             counts["logit_positions"] += keep.numel()
             counts["attention_pairs"] += _attention_pairs(pack, self._segment_attention)
+            inputs = {
+                "input_ids": pack.input_ids.to(r.device),
+                "position_ids": pack.position_ids.to(r.device),
+                "attention_mask": _attention_mask(pack.attention_mask, r.model).to(r.device),
+                **({"pack_layout": pack.layout.to(r.device)} if self._segment_attention else {}),
+            }
             with torch.set_grad_enabled(backward), r.autocast_context():
-                logits = r.model(
-                    input_ids=pack.input_ids.to(r.device),
-                    position_ids=pack.position_ids.to(r.device),
-                    attention_mask=_attention_mask(pack.attention_mask, r.model).to(r.device),
-                    logits_to_keep=keep.to(r.device),
-                    **({"pack_layout": pack.layout.to(r.device)} if self._segment_attention else {}),
-                ).logits[0]
-            # Logprobs in float32 whatever the compute precision, so losses are comparable across settings.
-            lp = token_logprobs(logits, targets.to(r.device))
-            loss = -(lp * weights.to(r.device)).sum()
+                # Logprobs in float32 whatever the compute precision, so losses are comparable across settings.
+                if self._head is not None:
+                    hidden = self._head.decoder(**inputs, use_cache=False).last_hidden_state[0]
+                    lp = self._head.logprobs(hidden[keep.to(r.device)], targets.to(r.device))
+                else:
+                    logits = r.model(**inputs, logits_to_keep=keep.to(r.device)).logits.squeeze(0)
+                    lp = token_logprobs(logits, targets.to(r.device))
+                loss = -(lp * weights.to(r.device)).sum()
             if backward:
                 loss.backward()
             total += float(loss.item())

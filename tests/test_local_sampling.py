@@ -421,3 +421,16 @@ def test_packed_linear_layers_compute_what_plain_ones_do(tiny_model_dir: Path, t
 
     assert unpack_linears(model) == len(linears)
     assert all("forward" not in m.__dict__ for m in linears)
+
+
+@pytest.mark.parametrize(
+    "keep", [[0, 1, 2, 3, 4, 6, 7, 8, 9], [1, 2, 5, 7], [0, 1, 2], [3], [0, 2, 4, 6, 8, 9, 10, 11], list(range(1, 64))]
+)
+def test_finished_rows_are_refilled_from_the_end_so_one_row_moves_per_finished_row(keep) -> None:
+    from sft.engines.local_sampling import _fill_holes
+
+    order = _fill_holes(keep)
+    assert sorted(order) == keep  # every kept row, once
+    moved = [j for j, i in enumerate(order) if i != j]
+    holes = [j for j in range(len(keep)) if j not in keep]
+    assert moved == holes  # rows that keep their place are not copied; each hole takes one row

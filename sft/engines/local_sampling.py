@@ -341,6 +341,7 @@ class LocalSamplingClient:
                 running = None
                 continue
             if len(keep) < len(running.rows):
+                keep = _fill_holes(keep)
                 running = _select(running, keep, trim=plain)
                 tokens = tokens[keep]
             if self.speculate and greedy and plain and not pending and len(running.rows) <= SPECULATE_MAX_ROWS:
@@ -522,7 +523,7 @@ class LocalSamplingClient:
             running.mask = running.mask[:, :-unused]
         if not keep:
             return None
-        return running if len(keep) == len(rows) else _select(running, keep, trim=True)
+        return running if len(keep) == len(rows) else _select(running, _fill_holes(keep), trim=True)
 
     def _grammar_greedy(self, row: _Row, logits: torch.Tensor, stops: _Stops) -> int:
         """The token greedy decoding picks for a constrained ``row`` from one position's ``logits``."""
@@ -729,22 +730,34 @@ class _BufferedLayer(DynamicLayer):
         return self._held(self.get_seq_length()) is not None
 
     def compact(self, keep: list[int]) -> None:
-        """Keep the rows ``keep`` (ascending) by moving those after the first finished row down within the
-        buffers: a finished row costs a copy of the rows after it, where selecting rows copies the whole cache
+        """Keep the rows ``keep``, in that order, by moving only the rows whose place changes within the buffers
+        (with :func:`_fill_holes`' order, one row per finished row), where selecting rows copies the whole cache
         twice (the selection, then fresh buffers at the next update). Only when :meth:`can_compact`."""
         length = self.get_seq_length()
         buffers = self._buffers
-        first = next((j for j, i in enumerate(keep) if i != j), len(keep))  # rows before it stay where they are
-        if first < len(keep):
-            moved = torch.tensor(keep[first:], dtype=torch.long, device=buffers[0].device)
+        moved = [j for j, i in enumerate(keep) if i != j]
+        if moved:
+            device = buffers[0].device
+            to = torch.tensor(moved, dtype=torch.long, device=device)
+            source = torch.tensor([keep[j] for j in moved], dtype=torch.long, device=device)
             for buffer in buffers:
-                buffer[first : len(keep), :, :length] = buffer[moved, :, :length]  # gathered, then written back
+                buffer[to, :, :length] = buffer[source, :, :length]  # gathered, then written back
         self._buffers = tuple(buffer[: len(keep)] for buffer in buffers)
         self.keys, self.values = (buffer[:, :, :length] for buffer in self._buffers)
 
 
+def _fill_holes(keep: list[int]) -> list[int]:
+    """The rows ``keep`` (ascending) in the order that moves the fewest of them: a kept row stays in
+    its place where that place survives, and each finished row's place among the first ``len(keep)`` takes a kept
+    row from beyond them. Rows decode independently, so their order in the batch is free."""
+    kept = len(keep)
+    movers = iter(i for i in keep if i >= kept)
+    staying = {i for i in keep if i < kept}
+    return [j if j in staying else next(movers) for j in range(kept)]
+
+
 def _compact(cache: Any, keep: list[int]) -> bool:
-    """Keep only the rows ``keep`` (ascending) of every layer of ``cache``, in place, if every layer is a
+    """Keep only the rows ``keep`` (in that order) of every layer of ``cache``, in place, if every layer is a
     :class:`_BufferedLayer` whose keys and values start its buffers; ``False`` (nothing changed) otherwise."""
     layers = cache.layers
     if not layers or not all(type(layer) is _BufferedLayer and layer.can_compact() for layer in layers):
@@ -776,7 +789,7 @@ def _set_layer_tensors(cache: Any, tensors: list[tuple[torch.Tensor, torch.Tenso
 
 
 def _select(running: _Running, keep: list[int], trim: bool) -> _Running:
-    """Only the rows ``keep`` (ascending); with ``trim``, also drop the leading cache columns that are padding in
+    """Only the rows ``keep``, in that order; with ``trim``, also drop the leading cache columns that are padding in
     every row, when they are at least ``TRIM_FRACTION`` of the cache (fewer are cheaper to keep, masked, than to
     copy the cache for). A cache of :class:`_BufferedLayer` layers loses its rows in place."""
     index = torch.tensor(keep, dtype=torch.long, device=running.mask.device)

@@ -810,26 +810,33 @@ def _select(running: _Running, keep: list[int], trim: bool) -> _Running:
 
 
 def _merge(a: _Running, b: _Running) -> _Running:
-    """One batch of the rows of ``a`` and ``b``; the narrower cache is left-padded with masked columns."""
+    """One batch of the rows of ``a`` and ``b``; the narrower cache is left-padded with masked columns. The joined
+    keys and values are written once, layer by layer, into buffers with room to grow (each layer of ``b`` is let go
+    as soon as it is copied), so a join holds one extra layer at a time and the next step writes in place."""
     width = max(a.mask.shape[1], b.mask.shape[1])
+    rows_a = len(a.rows)
+    for layer_a, layer_b in zip(a.cache.layers, b.cache.layers):
+        joined = []
+        for ta, tb in ((layer_a.keys, layer_b.keys), (layer_a.values, layer_b.values)):
+            spare = BUFFER_SPARE if type(layer_a) is _BufferedLayer else 0
+            out = ta.new_empty((rows_a + tb.shape[0], ta.shape[1], width + spare, ta.shape[3]))
+            for rows, t in ((slice(0, rows_a), ta), (slice(rows_a, None), tb)):
+                start = width - t.shape[2]
+                out[rows, :, :start] = 0  # padding columns, masked
+                out[rows, :, start:width] = t
+            joined.append(out)
+        if type(layer_a) is _BufferedLayer:
+            layer_a._buffers = tuple(joined)
+        layer_a.keys, layer_a.values = (t[:, :, :width] for t in joined)
+        layer_b.keys = layer_b.values = None
 
-    def pad(t: torch.Tensor, dim_from_end: int) -> torch.Tensor:
-        missing = width - t.shape[-dim_from_end]
-        if not missing:
-            return t
-        return F.pad(t, (0, 0) * (dim_from_end - 1) + (missing, 0))
+    def pad(t: torch.Tensor) -> torch.Tensor:
+        return F.pad(t, (width - t.shape[1], 0))
 
-    _set_layer_tensors(
-        a.cache,
-        [
-            (torch.cat([pad(ka, 2), pad(kb, 2)]), torch.cat([pad(va, 2), pad(vb, 2)]))
-            for (ka, va), (kb, vb) in zip(_layer_tensors(a.cache), _layer_tensors(b.cache))
-        ],
-    )
     return _Running(
         a.rows + b.rows,
         a.cache,
-        torch.cat([pad(a.mask, 1), pad(b.mask, 1)]),
+        torch.cat([pad(a.mask), pad(b.mask)]),
         torch.cat([a.positions, b.positions]),
         torch.cat([a.logits, b.logits]),
     )

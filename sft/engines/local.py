@@ -302,8 +302,8 @@ class _Head:
 _PLAIN_HEAD_MODEL_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3"})
 
 
-def _plain_lora(module: Any) -> tuple[torch.nn.Linear, torch.Tensor, torch.Tensor, float] | None:
-    """``(base layer, A, B, scale)`` of a PEFT LoRA linear layer that computes exactly ``base(x) + scale B A x``
+def _plain_lora(module: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, float] | None:
+    """``(base weight, A, B, scale)`` of a PEFT LoRA linear layer that computes exactly ``base(x) + scale B A x``
     (one active adapter, no dropout, no DoRA or other variant, no biases, frozen base, not merged); else ``None``."""
     from peft.tuners.lora import Linear as LoraLinear
 
@@ -326,7 +326,7 @@ def _plain_lora(module: Any) -> tuple[torch.nn.Linear, torch.Tensor, torch.Tenso
     )
     if not plain:
         return None
-    return base, layer.lora_A[name].weight, layer.lora_B[name].weight, float(layer.scaling[name])
+    return base.weight, layer.lora_A[name].weight, layer.lora_B[name].weight, float(layer.scaling[name])
 
 
 def _fused_head(model: Any) -> _Head | None:
@@ -339,10 +339,7 @@ def _fused_head(model: Any) -> _Head | None:
     if isinstance(head, torch.nn.Linear) and head.bias is None and not head.weight.requires_grad:
         return _Head(causal.get_decoder(), head.weight, None, None, 0.0)
     lora = _plain_lora(head)
-    if lora is None:
-        return None
-    base, lora_a, lora_b, scale = lora
-    return _Head(causal.get_decoder(), base.weight, lora_a, lora_b, scale)
+    return None if lora is None else _Head(causal.get_decoder(), *lora)
 
 
 def _attention_pairs(pack: Any, segmented: bool) -> int:

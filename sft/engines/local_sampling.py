@@ -816,16 +816,17 @@ def _merge(a: _Running, b: _Running) -> _Running:
     width = max(a.mask.shape[1], b.mask.shape[1])
     rows_a = len(a.rows)
     for layer_a, layer_b in zip(a.cache.layers, b.cache.layers):
+        buffered = type(layer_a) is _BufferedLayer
+        spare = BUFFER_SPARE if buffered else 0
         joined = []
         for ta, tb in ((layer_a.keys, layer_b.keys), (layer_a.values, layer_b.values)):
-            spare = BUFFER_SPARE if type(layer_a) is _BufferedLayer else 0
             out = ta.new_empty((rows_a + tb.shape[0], ta.shape[1], width + spare, ta.shape[3]))
             for rows, t in ((slice(0, rows_a), ta), (slice(rows_a, None), tb)):
                 start = width - t.shape[2]
                 out[rows, :, :start] = 0  # padding columns, masked
                 out[rows, :, start:width] = t
             joined.append(out)
-        if type(layer_a) is _BufferedLayer:
+        if buffered:
             layer_a._buffers = tuple(joined)
         layer_a.keys, layer_a.values = (t[:, :, :width] for t in joined)
         layer_b.keys = layer_b.values = None

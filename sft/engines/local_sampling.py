@@ -712,11 +712,17 @@ class _BufferedLayer(DynamicLayer):
                 assert self.keys is not None and self.values is not None  # a non-empty cache has both
                 buffers[0][:, :, :length] = self.keys
                 buffers[1][:, :, :length] = self.values
-            self._buffers = buffers
         buffers[0][:, :, length : length + new] = key_states
         buffers[1][:, :, length : length + new] = value_states
-        self.keys, self.values = buffers[0][:, :, : length + new], buffers[1][:, :, : length + new]
-        return self.keys, self.values
+        return self.adopt(buffers, length + new)
+
+    def adopt(self, buffers: tuple[torch.Tensor, ...], length: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Make ``buffers`` (keys, values) this layer's, its keys and values their first ``length`` columns;
+        returns those."""
+        keys, values = (buffer[:, :, :length] for buffer in buffers)
+        self._buffers = buffers
+        self.keys, self.values = keys, values
+        return keys, values
 
     def _held(self, columns: int) -> tuple[torch.Tensor, ...] | None:
         """This layer's buffers, if its keys and values are their start and they hold ``columns`` columns."""
@@ -742,8 +748,7 @@ class _BufferedLayer(DynamicLayer):
             source = torch.tensor([keep[j] for j in moved], dtype=torch.long, device=device)
             for buffer in buffers:
                 buffer[to, :, :length] = buffer[source, :, :length]  # gathered, then written back
-        self._buffers = tuple(buffer[: len(keep)] for buffer in buffers)
-        self.keys, self.values = (buffer[:, :, :length] for buffer in self._buffers)
+        self.adopt(tuple(buffer[: len(keep)] for buffer in buffers), length)
 
 
 def _fill_holes(keep: list[int]) -> list[int]:
@@ -827,8 +832,9 @@ def _merge(a: _Running, b: _Running) -> _Running:
                 out[rows, :, start:width] = t
             joined.append(out)
         if buffered:
-            layer_a._buffers = tuple(joined)
-        layer_a.keys, layer_a.values = (t[:, :, :width] for t in joined)
+            layer_a.adopt(tuple(joined), width)
+        else:
+            layer_a.keys, layer_a.values = joined
         layer_b.keys = layer_b.values = None
 
     def pad(t: torch.Tensor) -> torch.Tensor:
